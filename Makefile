@@ -1,0 +1,79 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+# Every target installs, provisions, trains and indexes only what is missing or stale.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APP_PY  := .venv/app/bin/python
+RASA_PY := .venv/rasa/bin/python
+RASA    := .venv/rasa/bin/rasa
+# Rasa 3.6 runs only on Python 3.10; the pyenv shim does not work, so take the interpreter itself.
+PY310   := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10))
+PY311   := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
+MODEL_DIR := .cache/models/multilingual-e5-small
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+NLU_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml) $(wildcard bot/*.py)
+
+.PHONY: help install run test chat eval bench validate lint index train clean
+
+help:
+	@echo "make run       install what is missing, train/index what is stale, start everything"
+	@echo "make test      install what is missing and run the whole test suite"
+	@echo "make chat      chat in the terminal with the running assistant"
+	@echo "make eval      evaluate intents, FAQ answers and reply language per language"
+	@echo "make bench     SweFAQ retrieval, REST latency and memory figures"
+	@echo "make validate  check FAQ content and municipality files"
+
+.venv/app/.installed: requirements/app.txt requirements/dev.txt
+	$(PY311) -m venv .venv/app
+	$(APP_PY) -m pip install --quiet --disable-pip-version-check -r requirements/app.txt -r requirements/dev.txt
+	touch $@
+
+.venv/rasa/.installed: requirements/rasa.txt .venv/app/.installed
+	.venv/app/bin/uv venv --quiet --allow-existing --python $(PY310) .venv/rasa
+	.venv/app/bin/uv pip install --quiet --python $(RASA_PY) -r requirements/rasa.txt
+	touch $@
+
+install: .venv/app/.installed .venv/rasa/.installed
+
+$(MODEL_DIR)/.provisioned: .venv/app/.installed knowledge/provision.py
+	$(APP_PY) -m knowledge.provision --out $(MODEL_DIR)
+	touch $@
+
+models/.trained: .venv/rasa/.installed $(NLU_INPUTS)
+	$(RASA) train --quiet --fixed-model-name assistant --out models
+	touch $@
+
+train: models/.trained
+
+index: $(MODEL_DIR)/.provisioned
+	$(APP_PY) -m knowledge.index build
+
+validate: .venv/app/.installed
+	$(APP_PY) -m knowledge.validate
+
+run: install $(MODEL_DIR)/.provisioned models/.trained index
+	$(APP_PY) -m app.run
+
+chat: .venv/app/.installed
+	$(APP_PY) -m app.chat
+
+lint: .venv/app/.installed
+	.venv/app/bin/ruff check .
+
+test: install $(MODEL_DIR)/.provisioned models/.trained index
+	.venv/app/bin/ruff check .
+	$(APP_PY) -m knowledge.validate
+	$(RASA) data validate --quiet --fail-on-warnings
+	$(APP_PY) -m pytest -q tests
+
+eval: install $(MODEL_DIR)/.provisioned models/.trained index
+	$(APP_PY) -m app.evaluate
+
+bench: install $(MODEL_DIR)/.provisioned models/.trained index
+	$(APP_PY) -m app.bench
+
+clean:
+	rm -rf models var .cache/index

@@ -1,0 +1,1 @@
+"""Custom actions (rasa-sdk), served by the app server's /webhook endpoint."""

@@ -1,0 +1,90 @@
+"""action_track_context: after every user message, decide the conversation's language and municipality.
+
+Rasa runs it through the slots' custom mappings (domain.yml), before any policy predicts, so every
+response of the turn is rendered in the right language. On the first message of a session it
+also sends the welcome: that it is an automated assistant, for which municipality, and that a
+human host is available.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import municipalities
+from actions.language import choose_language, normalise_code, requested_language
+
+
+def first_user_message_of_session(tracker: Tracker) -> bool:
+    user_turns = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user":
+            user_turns += 1
+    return user_turns <= 1
+
+
+def entity_value(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return value if isinstance(value, str) else None
+
+
+def message_metadata(tracker: Tracker) -> dict[str, Any]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def decide_municipality(tracker: Tracker, known: dict[str, municipalities.Municipality]) -> str | None:
+    """A button or an explicit choice switches; the channel's municipality only starts a conversation."""
+    current = tracker.get_slot("municipality")
+    chosen = entity_value(tracker, "municipality")
+    if chosen in known:
+        return chosen
+    text = tracker.latest_message.get("text") or ""
+    mentioned = municipalities.mentioned_in(text, known)
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if mentioned and (intent == "choose_municipality" or current not in known):
+        return mentioned[0]
+    if current in known:
+        return current
+    from_channel = message_metadata(tracker).get("municipality")
+    return from_channel if from_channel in known else None
+
+
+def decide_language(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    requested = normalise_code(entity_value(tracker, "language"))
+    if requested is None and intent == "change_language":
+        requested = requested_language(text)
+    return choose_language(
+        text,
+        current=tracker.get_slot("language"),
+        hint=message_metadata(tracker).get("language"),
+        requested=requested,
+    )
+
+
+class ActionTrackContext(Action):
+    def name(self) -> str:
+        return "action_track_context"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        known = municipalities.load_all()
+        language = decide_language(tracker)
+        municipality = decide_municipality(tracker, known)
+        if first_user_message_of_session(tracker):
+            response = "utter_welcome" if municipality else "utter_welcome_no_municipality"
+            dispatcher.utter_message(response=response, language=language, municipality=municipality)
+        events = []
+        if language != tracker.get_slot("language"):
+            events.append(SlotSet("language", language))
+        if municipality != tracker.get_slot("municipality"):
+            events.append(SlotSet("municipality", municipality))
+        return events

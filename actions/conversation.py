@@ -1,0 +1,73 @@
+"""Actions that steer the conversation: municipality, language and the way to a human host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import municipalities
+from actions.context import entity_value
+from actions.faq import answer
+from actions.language import normalise_code, requested_language
+
+
+class ActionChooseMunicipality(Action):
+    """Confirms the municipality action_track_context picked, or asks with buttons."""
+
+    def name(self) -> str:
+        return "action_choose_municipality"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = tracker.get_slot("language") or "en"
+        municipality = tracker.get_slot("municipality")
+        text = tracker.latest_message.get("text") or ""
+        named = entity_value(tracker, "municipality") or next(iter(municipalities.mentioned_in(text)), None)
+        if municipality not in municipalities.load_all() or named is None:
+            dispatcher.utter_message(response="utter_ask_municipality", language=language)
+            return []
+        dispatcher.utter_message(response="utter_municipality_set", municipality=municipality, language=language)
+        pending = tracker.get_slot("pending_question")
+        if pending:
+            return answer(dispatcher, tracker, pending, municipality, language)
+        return []
+
+
+class ActionChangeLanguage(Action):
+    """Confirms the new reply language in that language, or asks which one with buttons."""
+
+    def name(self) -> str:
+        return "action_change_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = tracker.get_slot("language") or "en"
+        text = tracker.latest_message.get("text") or ""
+        named = normalise_code(entity_value(tracker, "language")) or requested_language(text)
+        if named is None:
+            dispatcher.utter_message(response="utter_ask_language", language=language)
+        else:
+            dispatcher.utter_message(response="utter_language_set", language=language)
+        return []
+
+
+class ActionOfferHuman(Action):
+    """Points to the municipality's relocation service (the live handoff builds on this)."""
+
+    def name(self) -> str:
+        return "action_offer_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = tracker.get_slot("language") or "en"
+        municipality = tracker.get_slot("municipality")
+        if municipality not in municipalities.load_all():
+            dispatcher.utter_message(response="utter_ask_municipality", language=language)
+            return []
+        dispatcher.utter_message(response="utter_human_contact", municipality=municipality, language=language)
+        return []

@@ -1,0 +1,107 @@
+"""action_answer_faq: answer from the municipality's FAQ index, or find the next best step.
+
+Confident → the answer with its source; close call → the best questions as buttons; nothing
+good → ask to rephrase once, then offer a human host. A question that names another configured
+municipality is answered from that municipality's index (and the answer says so).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import municipalities
+from actions.context import entity_value
+from bot.definitions import TOPIC_INTENTS
+from knowledge.content import entry_by_id
+
+#: Below this NLU confidence the intent is too unsure to narrow the search by topic.
+TOPIC_CONFIDENCE = 0.6
+
+
+@lru_cache(maxsize=1)
+def retriever():
+    from knowledge.retriever import Retriever
+
+    return Retriever()
+
+
+def answer_payload(entry_id: str, municipality: str, language: str, score: float, other: bool) -> dict[str, Any]:
+    return {
+        "response": "utter_faq_answer",
+        "faq_id": entry_id,
+        "municipality": municipality,
+        "language": language,
+        "score": round(float(score), 4),
+        "other_municipality": other,
+    }
+
+
+def topic_of(tracker: Tracker) -> str | None:
+    intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") in TOPIC_INTENTS and float(intent.get("confidence") or 0) >= TOPIC_CONFIDENCE:
+        return intent["name"]
+    return None
+
+
+class ActionAnswerFaq(Action):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = tracker.get_slot("language") or "en"
+        current = tracker.get_slot("municipality")
+        text = (tracker.latest_message.get("text") or "").strip()
+        known = municipalities.load_all()
+
+        chosen_id = entity_value(tracker, "faq_id")
+        if chosen_id and current in known and entry_by_id(chosen_id) is not None:
+            dispatcher.utter_message(**answer_payload(chosen_id, current, language, 1.0, False))
+            return [SlotSet("failed_attempts", 0)]
+
+        mentioned = [m for m in municipalities.mentioned_in(text, known) if m != current]
+        target = mentioned[0] if mentioned else current
+        if target not in known:
+            dispatcher.utter_message(response="utter_ask_municipality", language=language)
+            return [SlotSet("pending_question", text)]
+        return answer(dispatcher, tracker, text, target, language, other=target != current)
+
+
+def answer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    municipality: str,
+    language: str,
+    other: bool = False,
+) -> list[dict[str, Any]]:
+    """Search the municipality's index and reply with the outcome; returns the slot events."""
+    hits = retriever().search(text, municipality=municipality, language=language, topic=topic_of(tracker))
+    decision = retriever().decide(hits)
+    if decision.kind == "answer":
+        best = decision.hits[0]
+        dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))
+        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+    if decision.kind == "choices":
+        dispatcher.utter_message(
+            response="utter_faq_choices",
+            faq_ids=[hit.faq_id for hit in decision.hits],
+            scores=[round(float(hit.score), 4) for hit in decision.hits],
+            municipality=municipality,
+            language=language,
+        )
+        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+    failed = int(tracker.get_slot("failed_attempts") or 0) + 1
+    if failed >= 2:
+        dispatcher.utter_message(response="utter_offer_human", municipality=municipality, language=language)
+        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    response = "utter_out_of_scope" if intent == "out_of_scope" else "utter_ask_rephrase"
+    dispatcher.utter_message(response=response, language=language)
+    return [SlotSet("failed_attempts", failed), SlotSet("pending_question", None)]

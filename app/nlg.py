@@ -1,0 +1,126 @@
+"""Rasa's NLG endpoint: renders every bot response from the per-language catalogs.
+
+Rasa posts {"response", "arguments", "tracker", "channel"}; the answer is one message
+{"text", "buttons", "custom"}. The language comes from the action's ``language`` argument
+(set in the same turn, before the slot event is applied) or else the tracker's slot.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import municipalities
+from bot.catalog import autonyms, text
+from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from knowledge.content import FaqEntry, entry_by_id
+
+
+def _language(arguments: dict[str, Any], slots: dict[str, Any]) -> str:
+    language = arguments.get("language") or slots.get("language")
+    return language if language in LANGUAGES else FALLBACK_LANGUAGE
+
+
+def _municipality(arguments: dict[str, Any], slots: dict[str, Any]) -> municipalities.Municipality | None:
+    return municipalities.load_all().get(arguments.get("municipality") or slots.get("municipality") or "")
+
+
+def _contact_lines(place: municipalities.Municipality, language: str) -> list[str]:
+    contact = place.host_contact
+    lines = [text(language, "utter_human_contact", service=contact.service)]
+    if contact.phone:
+        lines.append(text(language, "contact_phone", phone=contact.phone))
+    if contact.email:
+        lines.append(text(language, "contact_email", email=contact.email))
+    if contact.web:
+        lines.append(text(language, "contact_web", web=str(contact.web)))
+    return lines
+
+
+def _question_for(entry: FaqEntry, language: str) -> str:
+    questions = entry.questions.get(language) or entry.questions[FALLBACK_LANGUAGE]
+    return questions[0]
+
+
+def _faq_answer(arguments: dict[str, Any], language: str, place: municipalities.Municipality | None) -> dict:
+    entry = entry_by_id(str(arguments.get("faq_id")))
+    if entry is None:
+        return {"text": text(language, "utter_default")}
+    body, answer_language = entry.answer_in(language)
+    parts = []
+    if arguments.get("other_municipality") and place is not None:
+        parts.append(text(language, "faq_other_municipality", municipality_name=place.name))
+    if answer_language != language:
+        parts.append(text(language, "faq_fallback_language"))
+    parts.append(body.strip())
+    if entry.time_sensitive:
+        parts.append(text(language, "faq_time_sensitive"))
+    sources = [str(url) for url in entry.sources]
+    parts.append(text(language, "faq_source", sources=" ".join(sources)))
+    custom = {
+        "faq_id": entry.id,
+        "topic": entry.topic,
+        "municipality": place.id if place else None,
+        "language": language,
+        "answer_language": answer_language,
+        "score": arguments.get("score"),
+        "sources": sources,
+        "time_sensitive": entry.time_sensitive,
+        "verified": entry.verified.isoformat(),
+    }
+    return {"text": "\n\n".join(parts), "custom": custom}
+
+
+def _faq_choices(arguments: dict[str, Any], language: str, place: municipalities.Municipality | None) -> dict:
+    buttons = []
+    for faq_id in arguments.get("faq_ids") or []:
+        entry = entry_by_id(str(faq_id))
+        if entry is not None:
+            payload = "/choose_faq" + json.dumps({"faq_id": entry.id})
+            buttons.append({"title": _question_for(entry, language), "payload": payload})
+    return {
+        "text": text(language, "utter_faq_choices"),
+        "buttons": buttons,
+        "custom": {
+            "choices": arguments.get("faq_ids") or [],
+            "scores": arguments.get("scores") or [],
+            "municipality": place.id if place else None,
+            "language": language,
+        },
+    }
+
+
+def render(response: str, arguments: dict[str, Any], tracker: dict[str, Any]) -> dict[str, Any]:
+    """One bot message for a response name, in the conversation's language."""
+    slots = tracker.get("slots") or {}
+    language = _language(arguments, slots)
+    place = _municipality(arguments, slots)
+    name = place.name if place else ""
+    all_places = municipalities.load_all()
+
+    if response == "utter_faq_answer":
+        return _faq_answer(arguments, language, place)
+    if response == "utter_faq_choices":
+        return _faq_choices(arguments, language, place)
+    if response in ("utter_human_contact", "utter_offer_human"):
+        lines = _contact_lines(place, language) if place else []
+        if response == "utter_offer_human":
+            lines.insert(0, text(language, "utter_offer_human"))
+        return {"text": "\n\n".join(lines), "custom": {"handoff_offered": True, "municipality": name}}
+    if response == "utter_ask_municipality":
+        buttons = [
+            {"title": m.name, "payload": "/choose_municipality" + json.dumps({"municipality": m.id})}
+            for m in all_places.values()
+        ]
+        return {"text": text(language, response), "buttons": buttons}
+    if response == "utter_ask_language":
+        buttons = [
+            {"title": label, "payload": "/change_language" + json.dumps({"language": code})}
+            for code, label in autonyms().items()
+        ]
+        return {"text": text(language, response), "buttons": buttons}
+    values = {
+        "municipality_name": name,
+        "municipality_list": ", ".join(m.name for m in all_places.values()),
+    }
+    return {"text": text(language, response, **values), "custom": {"language": language}}

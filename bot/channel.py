@@ -1,0 +1,68 @@
+"""The Rasa input channel the app server's gateway talks to.
+
+Rasa's stock REST channel splits a text on blank lines and sends a message's custom payload
+as a separate message, so a channel could not tell which FAQ answer a text came from. This
+channel keeps each bot message whole: text, buttons and custom metadata together.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+class WholeMessageCollector(OutputChannel):
+    """Collects bot messages without splitting or separating their parts."""
+
+    def __init__(self) -> None:
+        self.messages: List[Dict[str, Any]] = []
+
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        kept = {key: message[key] for key in ("text", "buttons", "custom", "image") if message.get(key)}
+        if kept:
+            self.messages.append({"recipient_id": recipient_id, **kept})
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+
+class GatewayInput(InputChannel):
+    """POST /webhooks/gateway/webhook with {sender, message, metadata}; answers a JSON list."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("gateway_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else {}
+            sender: Optional[str] = body.get("sender")
+            text = body.get("message")
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            if not sender or not isinstance(text, str):
+                return response.json({"error": "sender and message are required"}, status=400)
+            collector = WholeMessageCollector()
+            await on_new_message(
+                UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            )
+            return response.json(collector.messages)
+
+        return hook

@@ -1,0 +1,1 @@
+"""Everything that speaks a channel's protocol, and the gateway every channel goes through."""

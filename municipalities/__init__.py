@@ -1,0 +1,130 @@
+"""Tenant configuration: one YAML file per municipality in this folder.
+
+A file holds what the assistant must know to speak for a municipality: its names, region,
+languages, the relocation-service contact (only contacts published in the sources) and the
+hours its hosts are staffed. Adding a municipality = adding a file here and an FAQ folder
+``knowledge/faq/<id>/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+
+from bot.definitions import LANGUAGES
+
+CONFIG_DIR = Path(__file__).resolve().parent
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class HostContact(BaseModel):
+    """How a newcomer reaches the municipality's people; every value must be in the sources."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service: str
+    web: HttpUrl | None = None
+    phone: str | None = None
+    email: str | None = None
+    source: HttpUrl
+
+
+class OfficeHours(BaseModel):
+    """When hosts are staffed, in the municipality's time zone. Set by the municipality."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = "Europe/Stockholm"
+    days: dict[str, str]
+
+    @field_validator("days")
+    @classmethod
+    def _valid_days(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, span in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
+            start, _, end = span.partition("-")
+            opens, closes = dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+            if opens >= closes:
+                raise ValueError(f"{day}: opening {start} is not before closing {end}")
+        return value
+
+
+class Municipality(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    region: str
+    languages: list[str]
+    default_language: str = "sv"
+    host_contact: HostContact
+    office_hours: OfficeHours
+
+    @field_validator("languages")
+    @classmethod
+    def _supported(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"unsupported language code(s) {unknown}")
+        return value
+
+    def name_forms(self) -> set[str]:
+        """Every folded spelling that names this municipality in free text."""
+        return {fold(form) for form in (self.name, self.id, *self.aliases)}
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form, so 'Lulea' and 'LULEÅ' both match 'Luleå'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class ConfigError(ValueError):
+    """A malformed municipality file; the message names the file and field."""
+
+
+def load_file(path: Path) -> Municipality:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping of fields")
+        municipality = Municipality(**raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        fields = "; ".join(
+            f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {fields}") from exc
+    if municipality.id != path.stem:
+        raise ConfigError(f"{path}: field 'id': {municipality.id!r} must equal the file name {path.stem!r}")
+    return municipality
+
+
+@lru_cache(maxsize=1)
+def load_all(config_dir: Path = CONFIG_DIR) -> dict[str, Municipality]:
+    """All configured municipalities by id, loaded once per process."""
+    return {path.stem: load_file(path) for path in sorted(config_dir.glob("*.yml"))}
+
+
+def mentioned_in(text: str, municipalities: dict[str, Municipality] | None = None) -> list[str]:
+    """Ids of configured municipalities the text names, in order of appearance."""
+    municipalities = municipalities if municipalities is not None else load_all()
+    folded = fold(text)
+    words = "".join(ch if ch.isalnum() else " " for ch in folded)
+    padded = f" {words} "
+    found: list[tuple[int, str]] = []
+    for mid, municipality in municipalities.items():
+        positions = [padded.find(f" {form} ") for form in municipality.name_forms()]
+        positions += [padded.find(f" {form}s ") for form in municipality.name_forms()]  # Swedish genitive
+        hits = [pos for pos in positions if pos >= 0]
+        if hits:
+            found.append((min(hits), mid))
+    return [mid for _, mid in sorted(found)]

@@ -15,9 +15,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
-from actions.context import entity_value
 from bot.definitions import TOPIC_INTENTS
-from knowledge.content import entry_by_id
+from knowledge.content import entries_for
+from municipalities import fold
 
 #: Below this NLU confidence the intent is too unsure to narrow the search by topic.
 TOPIC_CONFIDENCE = 0.6
@@ -28,6 +28,21 @@ def retriever():
     from knowledge.retriever import Retriever
 
     return Retriever()
+
+
+@lru_cache(maxsize=32)
+def _questions(municipality: str) -> dict[str, str]:
+    return {
+        fold(question).strip(" ?!.¿¡؟"): entry.id
+        for entry in entries_for(municipality)
+        for phrasings in entry.questions.values()
+        for question in phrasings
+    }
+
+
+def exact_question(text: str, municipality: str) -> str | None:
+    """The entry whose question phrasing this text is, word for word."""
+    return _questions(municipality).get(fold(text).strip(" ?!.¿¡؟"))
 
 
 def answer_payload(entry_id: str, municipality: str, language: str, score: float, other: bool) -> dict[str, Any]:
@@ -60,11 +75,6 @@ class ActionAnswerFaq(Action):
         text = (tracker.latest_message.get("text") or "").strip()
         known = municipalities.load_all()
 
-        chosen_id = entity_value(tracker, "faq_id")
-        if chosen_id and current in known and entry_by_id(chosen_id) is not None:
-            dispatcher.utter_message(**answer_payload(chosen_id, current, language, 1.0, False))
-            return [SlotSet("failed_attempts", 0)]
-
         mentioned = [m for m in municipalities.mentioned_in(text, known) if m != current]
         target = mentioned[0] if mentioned else current
         if target not in known:
@@ -82,6 +92,10 @@ def answer(
     other: bool = False,
 ) -> list[dict[str, Any]]:
     """Search the municipality's index and reply with the outcome; returns the slot events."""
+    exact = exact_question(text, municipality)
+    if exact is not None:  # a button of a close call, or a question asked word for word
+        dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))
+        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
     hits = retriever().search(text, municipality=municipality, language=language, topic=topic_of(tracker))
     decision = retriever().decide(hits)
     if decision.kind == "answer":

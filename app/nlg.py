@@ -76,8 +76,10 @@ def _faq_choices(arguments: dict[str, Any], language: str, place: municipalities
     for faq_id in arguments.get("faq_ids") or []:
         entry = entry_by_id(str(faq_id))
         if entry is not None:
-            payload = "/choose_faq" + json.dumps({"faq_id": entry.id})
-            buttons.append({"title": _question_for(entry, language), "payload": payload})
+            # The payload is the question itself: the FAQ action answers a known phrasing directly,
+            # and channels that echo a button's text (WhatsApp lists) work the same way.
+            question = _question_for(entry, language)
+            buttons.append({"title": question, "payload": question})
     return {
         "text": text(language, "utter_faq_choices"),
         "buttons": buttons,

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 #: Longer messages are not questions a FAQ can answer; the person is asked to shorten them.
 MAX_CHARS = 2000
 #: Button payloads the gateway lets through to Rasa; any other leading "/" is plain text.
-PAYLOAD_INTENTS = ("choose_faq", "choose_municipality", "change_language")
+PAYLOAD_INTENTS = ("choose_municipality", "change_language")
 _PAYLOAD = re.compile(r"^/(" + "|".join(PAYLOAD_INTENTS) + r")(\{.*\})?$", re.DOTALL)
 _LANG_COMMAND = re.compile(r"^/(?:lang|language|språk|sprak)\s+([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)\s*$", re.I)
 

@@ -1,0 +1,39 @@
+"""Tenant files: loading, and recognising municipality names in free text."""
+
+import pytest
+
+import municipalities
+from municipalities import mentioned_in
+
+
+def test_the_four_municipalities_are_configured() -> None:
+    assert {"boden", "skelleftea", "jokkmokk", "lulea"} <= set(municipalities.load_all())
+
+
+def test_every_contact_names_its_source() -> None:
+    for place in municipalities.load_all().values():
+        assert place.host_contact.source
+        assert place.office_hours.days
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What about Luleå?", ["lulea"]),
+        ("what about lulea", ["lulea"]),
+        ("Bostäder i Skellefteå och Boden", ["skelleftea", "boden"]),
+        ("Bodens kommun förskola", ["boden"]),
+        ("I like bodega food", []),
+        ("JOKKMOKK winter market", ["jokkmokk"]),
+    ],
+)
+def test_mentions_are_found_case_and_accent_insensitively(text: str, expected: list[str]) -> None:
+    assert mentioned_in(text) == expected
+
+
+def test_malformed_municipality_file_is_rejected(tmp_path) -> None:
+    path = tmp_path / "narnia.yml"
+    path.write_text("id: narnia\nname: Narnia\nregion: X\nlanguages: [sv, xx]\n")
+    with pytest.raises(municipalities.ConfigError) as error:
+        municipalities.load_file(path)
+    assert "narnia.yml" in str(error.value) and "languages" in str(error.value)

@@ -58,6 +58,7 @@ def _faq_answer(arguments: dict[str, Any], language: str, place: municipalities.
     sources = [str(url) for url in entry.sources]
     parts.append(text(language, "faq_source", sources=" ".join(sources)))
     custom = {
+        "response": "utter_faq_answer",
         "faq_id": entry.id,
         "topic": entry.topic,
         "municipality": place.id if place else None,
@@ -84,6 +85,7 @@ def _faq_choices(arguments: dict[str, Any], language: str, place: municipalities
         "text": text(language, "utter_faq_choices"),
         "buttons": buttons,
         "custom": {
+            "response": "utter_faq_choices",
             "choices": arguments.get("faq_ids") or [],
             "scores": arguments.get("scores") or [],
             "municipality": place.id if place else None,
@@ -108,21 +110,25 @@ def render(response: str, arguments: dict[str, Any], tracker: dict[str, Any]) ->
         lines = _contact_lines(place, language) if place else []
         if response == "utter_offer_human":
             lines.insert(0, text(language, "utter_offer_human"))
-        return {"text": "\n\n".join(lines), "custom": {"handoff_offered": True, "municipality": name}}
+        custom = {"language": language, "response": response, "handoff_offered": True,
+                  "municipality": place.id if place else None}
+        return {"text": "\n\n".join(lines), "custom": custom}
     if response == "utter_ask_municipality":
         buttons = [
             {"title": m.name, "payload": "/choose_municipality" + json.dumps({"municipality": m.id})}
             for m in all_places.values()
         ]
-        return {"text": text(language, response), "buttons": buttons}
+        return {"text": text(language, response), "buttons": buttons,
+                "custom": {"language": language, "response": response}}
     if response == "utter_ask_language":
         buttons = [
             {"title": label, "payload": "/change_language" + json.dumps({"language": code})}
             for code, label in autonyms().items()
         ]
-        return {"text": text(language, response), "buttons": buttons}
+        return {"text": text(language, response), "buttons": buttons,
+                "custom": {"language": language, "response": response}}
     values = {
         "municipality_name": name,
         "municipality_list": ", ".join(m.name for m in all_places.values()),
     }
-    return {"text": text(language, response, **values), "custom": {"language": language}}
+    return {"text": text(language, response, **values), "custom": {"language": language, "response": response}}

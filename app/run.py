@@ -107,7 +107,8 @@ def start(config: Settings, log_dir: Path | None = None, timeout: float = 180) -
         stack.processes.append(spawn("rasa", [
             str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
             "--port", str(config.rasa_port), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml", "--quiet",
+            "--credentials", "credentials.yml", "--quiet", "--enable-api",
+            *(["--auth-token", os.environ["RASA_TOKEN"]] if os.environ.get("RASA_TOKEN") else []),
         ]))
         _wait(f"{config.app_url}/health", stack.processes[0], "app", timeout)
         _wait(f"{config.rasa_url}/webhooks/gateway/", stack.processes[1], "Rasa", timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,19 @@ class Settings:
     @property
     def tracker_db(self) -> Path:
         return self.var_dir / "rasa-tracker.sqlite"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def on_free_ports(var_dir: Path) -> Settings:
+    """Settings for a private stack (tests, eval, bench) that runs beside `make run`."""
+    rasa_port = free_port()
+    return Settings(app_port=free_port(), rasa_port=rasa_port, rasa_url=f"http://127.0.0.1:{rasa_port}",
+                    var_dir=var_dir)
 
 
 def settings() -> Settings:

@@ -87,7 +87,7 @@ class Gateway:
         current = self._languages.get(message.conversation_id)
         language = choose_language(cleaned[:MAX_CHARS], current=current, hint=message.language_hint)
         return [{"recipient_id": message.conversation_id, "text": catalog_text(language, key),
-                 "custom": {"language": language, "notice": key}}]
+                 "custom": {"language": language, "response": key}}]
 
     async def handle(self, message: Inbound) -> list[dict[str, Any]]:
         """The bot's replies to one inbound message, in order."""

@@ -44,12 +44,12 @@ def test_very_long_message_is_declined_politely_in_its_language(offline_gateway:
     text = ("Jak mogę znaleźć mieszkanie dla mojej rodziny w Boden? " * 400)[: MAX_CHARS * 10]
     replies = asyncio.run(offline_gateway.handle(_inbound(text)))
     assert replies[0]["custom"]["language"] == "pl"
-    assert replies[0]["custom"]["notice"] == "utter_message_too_long"
+    assert replies[0]["custom"]["response"] == "utter_message_too_long"
 
 
 def test_rasa_down_gives_an_apology_not_an_error(offline_gateway: Gateway) -> None:
     replies = asyncio.run(offline_gateway.handle(_inbound("Wie finde ich eine Wohnung in Boden?")))
-    assert replies[0]["custom"]["notice"] == "utter_service_unavailable"
+    assert replies[0]["custom"]["response"] == "utter_service_unavailable"
     assert replies[0]["custom"]["language"] == "de"
     assert replies[0]["text"] == catalog_text("de", "utter_service_unavailable")
 

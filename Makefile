@@ -65,9 +65,7 @@ lint: .venv/app/.installed
 
 test: install $(MODEL_DIR)/.provisioned models/.trained index
 	.venv/app/bin/ruff check .
-	$(APP_PY) -m knowledge.validate
-	$(RASA) data validate --quiet --fail-on-warnings
-	$(APP_PY) -m pytest -q tests
+	$(APP_PY) -m pytest tests
 
 eval: install $(MODEL_DIR)/.provisioned models/.trained index
 	$(APP_PY) -m app.evaluate

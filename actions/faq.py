@@ -98,11 +98,11 @@ def answer(
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
     hits = retriever().search(text, municipality=municipality, language=language, topic=topic_of(tracker))
     decision = retriever().decide(hits)
-    if decision.kind == "answer":
+    if decision.outcome == "answer":
         best = decision.hits[0]
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
-    if decision.kind == "choices":
+    if decision.outcome == "choices":
         dispatcher.utter_message(
             response="utter_faq_choices",
             faq_ids=[hit.faq_id for hit in decision.hits],

@@ -1,4 +1,4 @@
-"""action_track_context's decisions, on trackers as Rasa sends them."""
+"""action_validate_slot_mappings's decisions, on trackers as Rasa sends them."""
 
 from __future__ import annotations
 

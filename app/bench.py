@@ -80,7 +80,7 @@ def main() -> int:
     from knowledge import swefaq
 
     print("(a) SweFAQ v2.0 through the product's retriever")
-    swefaq.print_bench()
+    swefaq.print_bench(swefaq.bench())
     with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
         latency(stack.app_url, stack.rasa_url)
         print("\n(c) peak resident memory, MiB")

@@ -354,7 +354,7 @@ def bench(embedder: Embedder | None = None, sparse: SparseEncoder | None = None)
     return report
 
 
-def _print_bench(report: dict[str, Any]) -> None:
+def print_bench(report: dict[str, Any]) -> None:
     print(f"fusion weights {report['fusion']}{'' if report['calibrated'] else ' (UNCALIBRATED defaults)'}")
     for name in ("dev", "test"):
         print(f"\nSweFAQ {name}  ({report[name]['seconds']} s)")
@@ -377,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(result["how"], indent=2, ensure_ascii=False) if args.json else f"written to {THRESHOLDS_PATH}")
     else:
         report = bench()
-        print(json.dumps(report, indent=2)) if args.json else _print_bench(report)
+        print(json.dumps(report, indent=2)) if args.json else print_bench(report)
     return 0
 
 

@@ -19,8 +19,12 @@ import yaml
 
 from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
 
-#: Languages langdetect may answer with: supported ones plus common unsupported ones.
-_PROFILES = (*LANGUAGES, "nl", "fr", "it", "pt", "ru", "tr", "fa", "so", "et", "lt", "lv", "ro", "hu", "cs")
+#: Languages langdetect may answer with: the supported ones plus a few common unsupported ones
+#: that do not mimic them on short texts (Russian would take most Ukrainian messages, Portuguese,
+#: Estonian and Lithuanian take short Spanish and Finnish ones).
+_PROFILES = (*LANGUAGES, "nl", "fr", "it")
+#: Glosses in parentheses, e.g. "Kita (förskola)", are Swedish terms, not the writer's language.
+_PARENTHESES = re.compile(r"\([^)]*\)")
 _MIN_LETTERS = 15
 _MIN_WORDS = 3
 _CONFIDENT = 0.80
@@ -39,8 +43,20 @@ def _factory():
     return factory
 
 
+def _without_names(text: str) -> str:
+    """The text without place names and parenthesised glosses, which are Swedish in any language."""
+    import municipalities
+
+    text = _PARENTHESES.sub(" ", text)
+    forms = {form for place in municipalities.load_all().values() for form in (place.name, *place.aliases)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(form)}\w*", " ", text, flags=re.IGNORECASE)
+    return text
+
+
 def detect(text: str) -> tuple[str | None, float]:
     """The most probable language of text and its probability; (None, 0) without letters."""
+    text = _without_names(text)
     if not any(ch.isalpha() for ch in text):
         return None, 0.0
     with _lock:  # langdetect's factory is not thread-safe

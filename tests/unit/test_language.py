@@ -72,3 +72,15 @@ def test_requested_language_is_recognised(text: str, expected: str) -> None:
 )
 def test_language_codes_are_normalised(code, expected) -> None:
     assert normalise_code(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wie viel kostet die Kita (förskola) in Boden?", "de"),
+        ("Як стати в чергу на житло в Лулео?", "uk"),
+        ("¿Cuánto tardan en dar plaza en la guardería (förskola) en Skellefteå?", "es"),
+    ],
+)
+def test_swedish_place_names_and_glosses_do_not_decide_the_language(text: str, expected: str) -> None:
+    assert choose_language(text) == expected

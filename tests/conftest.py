@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,3 +42,29 @@ class Chat:
 @pytest.fixture
 def chat(stack: Stack):
     return lambda municipality="boden", language=None: Chat(stack, municipality, language)
+
+
+#: The PostgreSQL server this machine kind runs (trust auth); override with TEST_POSTGRES_URL.
+POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
+    import psycopg
+
+    name = f"newcomer_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each conversation-store test runs on both supported databases."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'conversations.sqlite'}"
+    return request.getfixturevalue("postgres_url")

@@ -1,13 +1,18 @@
-"""The gateway's handling of raw input before anything reaches Rasa."""
+"""The gateway: raw input handling, conversation records, retries and ordering (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
-import pytest
 
 from bot.catalog import text as catalog_text
 from connectors.gateway import MAX_CHARS, Gateway, Inbound, clean_text, to_rasa_text
+from connectors.store import Store
 
 
 def test_control_characters_are_removed_but_line_breaks_kept() -> None:
@@ -26,43 +31,126 @@ def test_button_payloads_pass_and_other_slashes_are_text() -> None:
     assert to_rasa_text('/choose_municipality{"broken') == 'choose_municipality{"broken'
 
 
-def _inbound(text: str, hint: str | None = None) -> Inbound:
-    return Inbound(municipality="boden", channel="test", user_id="u1", text=text, language_hint=hint)
+def _inbound(text: str, hint: str | None = None, user: str = "u1", message_id: str | None = None) -> Inbound:
+    return Inbound(municipality="boden", channel="test", user_id=user, text=text, language_hint=hint,
+                   message_id=message_id)
 
 
-@pytest.fixture
-def offline_gateway() -> Gateway:
-    return Gateway("http://127.0.0.1:9", timeout=0.5)  # nothing listens on the discard port
+def _with_gateway(database_url: str, body: Callable[[Gateway], Awaitable[Any]],
+                  handler: Callable[[httpx.Request], Any] | None = None) -> Any:
+    """Run body against a gateway on a fresh schema, with Rasa replaced by handler (or down)."""
+
+    async def main() -> Any:
+        store = Store(database_url)
+        await store.create_schema()
+        gateway = Gateway("http://127.0.0.1:9", store, timeout=0.5)  # nothing listens on the discard port
+        if handler is not None:
+            gateway._client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://rasa.test")
+            gateway.rasa_url = "http://rasa.test"
+        try:
+            return await body(gateway)
+        finally:
+            await gateway.close()
+            await store.close()
+
+    return asyncio.run(main())
 
 
-def test_empty_message_gets_a_polite_reply_in_the_hinted_language(offline_gateway: Gateway) -> None:
-    replies = asyncio.run(offline_gateway.handle(_inbound("   \x00 ", hint="sv")))
+def test_empty_message_gets_a_polite_reply_in_the_hinted_language(database_url: str) -> None:
+    replies = _with_gateway(database_url, lambda g: g.handle(_inbound("   \x00 ", hint="sv")))
     assert replies[0]["text"] == "Ditt meddelande verkar vara tomt. Vad vill du veta?"
 
 
-def test_very_long_message_is_declined_politely_in_its_language(offline_gateway: Gateway) -> None:
+def test_very_long_message_is_declined_politely_in_its_language(database_url: str) -> None:
     text = ("Jak mogę znaleźć mieszkanie dla mojej rodziny w Boden? " * 400)[: MAX_CHARS * 10]
-    replies = asyncio.run(offline_gateway.handle(_inbound(text)))
+    replies = _with_gateway(database_url, lambda g: g.handle(_inbound(text)))
     assert replies[0]["custom"]["language"] == "pl"
     assert replies[0]["custom"]["response"] == "utter_message_too_long"
 
 
-def test_rasa_down_gives_an_apology_not_an_error(offline_gateway: Gateway) -> None:
-    replies = asyncio.run(offline_gateway.handle(_inbound("Wie finde ich eine Wohnung in Boden?")))
+def test_rasa_down_apologises_offers_the_host_and_keeps_the_message(database_url: str) -> None:
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list[dict], list]:
+        replies = await gateway.handle(_inbound("Wie finde ich eine Wohnung in Boden?", user=user))
+        return replies, await gateway.store.transcript(f"test:{user}")
+
+    replies, transcript = _with_gateway(database_url, body)
     assert replies[0]["custom"]["response"] == "utter_service_unavailable"
     assert replies[0]["custom"]["language"] == "de"
-    assert replies[0]["text"] == catalog_text("de", "utter_service_unavailable")
+    assert replies[0]["text"].startswith(catalog_text("de", "utter_service_unavailable"))
+    assert "flyttatillboden.se" in replies[0]["text"]  # Boden's published relocation service
+    assert transcript[0].text == "Wie finde ich eine Wohnung in Boden?"
+    assert transcript[0].status == "unanswered"
 
 
-def test_gateway_forwards_metadata_to_rasa() -> None:
-    seen = {}
+def test_gateway_forwards_metadata_to_rasa(database_url: str) -> None:
+    seen: dict[str, Any] = {}
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.update(json.loads(request.content))
         return httpx.Response(200, json=[{"recipient_id": "x", "text": "ok", "custom": {"language": "pl"}}])
 
-    gateway = Gateway("http://rasa.test")
-    gateway._client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    asyncio.run(gateway.handle(_inbound("Jak znaleźć mieszkanie?", hint="pl-PL")))
+    _with_gateway(database_url, lambda g: g.handle(_inbound("Jak znaleźć mieszkanie?", hint="pl-PL")), handler)
     assert seen["metadata"] == {"municipality": "boden", "language": "pl", "channel": "test", "message_id": None}
     assert seen["sender"] == "test:u1"
+
+
+def test_a_retried_delivery_is_answered_once(database_url: str) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content)["message"])
+        return httpx.Response(200, json=[{"text": "svar", "custom": {"language": "sv"}}])
+
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list, list, int]:
+        first = await gateway.handle(_inbound("Hur hittar jag bostad?", user=user, message_id="m-1"))
+        again = await gateway.handle(_inbound("Hur hittar jag bostad?", user=user, message_id="m-1"))
+        return first, again, await gateway.store.count_messages(f"test:{user}")
+
+    first, again, stored = _with_gateway(database_url, body, handler)
+    assert [m["text"] for m in first] == ["svar"]
+    assert again == []
+    assert calls == ["Hur hittar jag bostad?"]
+    assert stored == 2  # the question once, the answer once
+
+
+def test_replies_reach_the_person_in_the_order_they_wrote(database_url: str) -> None:
+    async def slow_first(request: httpx.Request) -> httpx.Response:
+        message = json.loads(request.content)["message"]
+        if message == "first":
+            await asyncio.sleep(0.3)  # Rasa takes longer on the first message
+        return httpx.Response(200, json=[{"text": f"answer to {message}"}])
+
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list[str], list[str | None]]:
+        delivered: list[str] = []
+
+        async def deliver(replies: list[dict]) -> None:
+            delivered.extend(r["text"] for r in replies)
+
+        await asyncio.gather(*(gateway.handle(_inbound(text, user=user, message_id=text), deliver)
+                               for text in ("first", "second", "third")))
+        transcript = await gateway.store.transcript(f"test:{user}")
+        return delivered, [m.text for m in transcript]
+
+    delivered, transcript = _with_gateway(database_url, body, slow_first)
+    assert delivered == ["answer to first", "answer to second", "answer to third"]
+    assert transcript == ["first", "answer to first", "second", "answer to second", "third", "answer to third"]
+
+
+def test_a_long_button_payload_is_stored_behind_a_short_id(database_url: str) -> None:
+    payload = "Hur lång är kön till hyresrätt hos det kommunala bostadsbolaget i Boden?"
+
+    async def body(gateway: Gateway) -> tuple[str, str, str | None]:
+        short = await gateway.button_id("/greet", 64)
+        token = await gateway.button_id(payload, 64)
+        return short, token, await gateway.store.payload(token)
+
+    short, token, resolved = _with_gateway(database_url, body)
+    assert short == "/greet"
+    assert len(token.encode()) <= 64 and token.startswith("#")
+    assert resolved == payload

@@ -153,11 +153,13 @@ def main() -> int:
     print(
         f"""
 The newcomer assistant is running.
+  Web chat (demo page):   {config.app_url}/demo/boden   (all municipalities: {config.app_url}/)
   Chat in the terminal:   make chat
   Chat over HTTP:         curl -s {config.app_url}/api/chat -H 'content-type: application/json' \\
                             -d '{{"sender": "demo-1", "municipality": "boden", "language": "pl", \\
                                   "message": "Jak znaleźć mieszkanie w Boden?"}}'
   API docs:               {config.app_url}/docs
+  Telegram / WhatsApp:    configure {config.channels_file} (README, "Connect Telegram and WhatsApp")
 Press Ctrl-C to stop.""",
         flush=True,
     )

@@ -164,6 +164,8 @@ def guard_logs(channels: Channels) -> None:
     redact = RedactSecrets(channels.secrets())
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for ours in ("app", "connectors", "actions", "knowledge"):
+            logging.getLogger(ours).setLevel(logging.INFO)
     for handler in root.handlers + logging.getLogger("uvicorn").handlers + logging.getLogger("uvicorn.error").handlers:
         handler.addFilter(redact)

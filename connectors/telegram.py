@@ -148,12 +148,6 @@ class TelegramChannel:
                 offset = update.update_id + 1
                 await self.process(update.to_dict())
 
-    async def register_webhook(self, base_url: str) -> str:
-        """Tell Telegram where to deliver this bot's updates, with the secret it must send back."""
-        url = f"{base_url.rstrip('/')}/telegram/{self.config.name}/webhook"
-        secret = self.config.webhook_secret.get_secret_value() if self.config.webhook_secret else None
-        await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=["message", "callback_query"])
-        return url
 
 
 router = APIRouter()
@@ -180,3 +174,50 @@ async def webhook(name: str, request: Request) -> JSONResponse:
         raise HTTPException(status_code=400, detail="not a Telegram update")
     channel.accept(update)
     return JSONResponse({"ok": True})
+
+
+async def register_webhooks(bots: list[TelegramBot], base_url: str) -> list[str]:
+    """Tell Telegram where to deliver each webhook bot's updates, with the secret it must send back."""
+    registered = []
+    for config in bots:
+        if config.mode != "webhook" or config.webhook_secret is None:
+            continue
+        url = f"{base_url.rstrip('/')}/telegram/{config.name}/webhook"
+        async with telegram.Bot(config.token.get_secret_value(), base_url=config.api_url) as bot:
+            await bot.set_webhook(url=url, secret_token=config.webhook_secret.get_secret_value(),
+                                  allowed_updates=["message", "callback_query"])
+        registered.append(url)
+    return registered
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m connectors.telegram set-webhook`: register every webhook bot at PUBLIC_URL."""
+    import argparse
+    import sys
+
+    from app.settings import settings
+    from connectors.config import ChannelConfigError, load
+
+    parser = argparse.ArgumentParser(prog="python -m connectors.telegram")
+    parser.add_argument("command", choices=["set-webhook"])
+    parser.parse_args(argv)
+    config = settings()
+    if not config.public_url.startswith("https://"):
+        print("Set PUBLIC_URL to the assistant's https:// address first: Telegram only calls HTTPS webhooks.",
+              file=sys.stderr)
+        return 2
+    try:
+        bots = load(config.channels_file).telegram
+        urls = asyncio.run(register_webhooks(bots, config.public_url))
+    except (ChannelConfigError, TelegramError) as exc:
+        print(f"Could not register: {exc}", file=sys.stderr)
+        return 1
+    for url in urls:
+        print(f"registered {url}")
+    if not urls:
+        print(f"No webhook-mode Telegram bot in {config.channels_file}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -9,16 +9,67 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from app.run import Stack, running
 from app.settings import on_free_ports
+from tests.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
+
+#: Test credentials for the channel stand-ins; the secrets reach the app through ${ENV} references.
+TELEGRAM = {
+    "boden": {"token": "700001:BODEN-telegram-token-for-tests", "secret": "boden-webhook-secret-42"},
+    "norrbotten": {"token": "700002:REGION-telegram-token-for-tests", "secret": "region-webhook-secret-42"},
+    "trial": {"token": "700003:TRIAL-telegram-token-for-tests"},
+}
+WHATSAPP = {"app_secret": "meta-app-secret-for-tests", "verify_token": "verify-me-please",
+            "access_token": "EAAG-whatsapp-access-token-for-tests",
+            "numbers": {"109876543210": "boden", "109876543211": "lulea"}}
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The real Rasa server (trained model, SQLite tracker store) and the real app server."""
+def fake_telegram() -> Iterator[tuple[FakeTelegram, str]]:
+    fake = FakeTelegram()
+    with BackgroundServer(fake.app()) as server:
+        yield fake, server.url
+
+
+@pytest.fixture(scope="session")
+def fake_graph() -> Iterator[tuple[FakeGraphApi, str]]:
+    fake = FakeGraphApi()
+    with BackgroundServer(fake.app()) as server:
+        yield fake, f"{server.url}/{fake.version}"
+
+
+def _channels_file(path: Path, telegram_url: str, graph_url: str) -> None:
+    os.environ.update({"TEST_TG_BODEN_TOKEN": TELEGRAM["boden"]["token"],
+                       "TEST_TG_BODEN_SECRET": TELEGRAM["boden"]["secret"],
+                       "TEST_WA_APP_SECRET": WHATSAPP["app_secret"],
+                       "TEST_WA_ACCESS_TOKEN": WHATSAPP["access_token"]})
+    config = {
+        "telegram": [
+            {"name": "boden", "token": "${TEST_TG_BODEN_TOKEN}", "webhook_secret": "${TEST_TG_BODEN_SECRET}",
+             "municipality": "boden", "api_url": f"{telegram_url}/bot"},
+            {"name": "norrbotten", "token": TELEGRAM["norrbotten"]["token"],
+             "webhook_secret": TELEGRAM["norrbotten"]["secret"], "api_url": f"{telegram_url}/bot"},
+            {"name": "trial", "token": TELEGRAM["trial"]["token"], "mode": "polling", "municipality": "lulea",
+             "api_url": f"{telegram_url}/bot"},
+        ],
+        "whatsapp": {"app_secret": "${TEST_WA_APP_SECRET}", "verify_token": WHATSAPP["verify_token"],
+                     "access_token": "${TEST_WA_ACCESS_TOKEN}", "graph_api_url": graph_url,
+                     "numbers": [{"phone_number_id": k, "municipality": v} for k, v in WHATSAPP["numbers"].items()]},
+    }
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: tuple[FakeTelegram, str],
+          fake_graph: tuple[FakeGraphApi, str]) -> Iterator[Stack]:
+    """The real Rasa server (trained model, SQLite tracker store) and the real app server, with
+    Telegram bots and WhatsApp numbers configured against the local platform stand-ins."""
     var_dir: Path = tmp_path_factory.mktemp("var")
-    with running(on_free_ports(var_dir), log_dir=var_dir) as started:
+    config = on_free_ports(var_dir)
+    _channels_file(config.channels_file, fake_telegram[1], fake_graph[1])
+    with running(config, log_dir=var_dir) as started:
         yield started
 
 

@@ -149,8 +149,8 @@ async def widget_config(municipality: str = Query(max_length=64),
                          "texts": texts}, headers={"Cache-Control": "no-cache"})
 
 
-def _page(name: str, language: str, **values: str) -> str:
-    page = (STATIC / name).read_text(encoding="utf-8")
+def _page(template: str, language: str, **values: str) -> str:
+    page = (STATIC / template).read_text(encoding="utf-8")
     for key, value in {"lang": language, **values}.items():
         page = page.replace("{{" + key + "}}", value)
     return page

@@ -92,7 +92,7 @@ class _ConversationLocks:
     """One FIFO lock per conversation, so its messages are answered in the order they arrived.
 
     Locks live only while someone holds or waits for them. They order messages within one app
-    process; at scale, route a conversation to one process (see README, "Run at scale").
+    process; on PostgreSQL the store's advisory lock also keeps several processes apart.
     """
 
     def __init__(self) -> None:
@@ -154,7 +154,7 @@ class Gateway:
         held, so replies to consecutive messages reach the person in the order they wrote them.
         """
         conversation_id = message.conversation_id
-        async with self._locks.hold(conversation_id):
+        async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
             text = message.text or ""
             if message.button_token:
                 text = await self.store.payload(message.button_token) or ""

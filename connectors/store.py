@@ -9,6 +9,8 @@ by default, ``postgresql+psycopg://…`` by configuration (DATABASE_URL).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -121,6 +124,21 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    @asynccontextmanager
+    async def exclusive(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hold the conversation across app processes (PostgreSQL advisory lock; SQLite: one process)."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        async with self.engine.connect() as connection:
+            key = {"key": conversation_id}
+            await connection.execute(sql("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), key)
+            try:
+                yield
+            finally:
+                await connection.execute(sql("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
+                await connection.commit()
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         async with self.engine.connect() as connection:

@@ -12,6 +12,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 from typing import Any
 
 import telegram
@@ -31,6 +32,8 @@ CALLBACK_DATA_BYTES = 64
 MESSAGE_CHARS = 4096
 #: A Bot API update is a few kilobytes; anything much larger is not from Telegram.
 MAX_BODY = 256 * 1024
+#: "/start" or "/start@bot_name", with a deep-link argument: t.me/<bot>?start=<municipality>.
+_START = re.compile(r"^/start(?:@\w+)?(?:\s+(\S+))?\s*$")
 
 
 def _chunks(text: str, size: int = MESSAGE_CHARS) -> list[str]:
@@ -84,8 +87,9 @@ class TelegramChannel:
         user = message.from_user
         text = message.text or message.caption or ""
         municipality = self.config.municipality
-        if text.startswith("/start"):
-            argument = text[len("/start"):].strip().lower()
+        start = _START.match(text)
+        if start:
+            argument = (start.group(1) or "").lower()
             if municipality is None and argument in municipalities.load_all():
                 municipality = argument
             text = "/greet"

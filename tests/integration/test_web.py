@@ -7,6 +7,7 @@ talks to the same gateway unchanged.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,8 +88,10 @@ def test_swedish_visitor_chats_reloads_and_keeps_the_conversation(stack: Stack, 
     expect(page.locator("#newcomer-chat .msg.user").last).to_have_text("Finns det fritidsaktiviteter för barn?",
                                                                          timeout=30_000)
     expect(_bot_messages(page)).to_have_count(answered + 1, timeout=60_000)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "widget.png"))
+    # UPDATE_SCREENSHOTS=1 refreshes the README's picture; otherwise it goes to the test's var dir.
+    target = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else Path(stack.settings.var_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / "widget.png"))
     context.close()
 
 

@@ -154,3 +154,18 @@ def test_a_long_button_payload_is_stored_behind_a_short_id(database_url: str) ->
     assert short == "/greet"
     assert len(token.encode()) <= 64 and token.startswith("#")
     assert resolved == payload
+
+
+def test_a_slow_rasa_or_a_silent_action_server_still_gets_the_person_an_apology(database_url: str) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("Rasa took too long", request=request)
+
+    def silent(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[])  # what Rasa answers when its action server is down
+
+    for rasa in (slow, silent):
+        replies = _with_gateway(database_url, lambda g: g.handle(_inbound("Hur hittar jag en bostad i Boden?",
+                                                                          user=uuid.uuid4().hex)), rasa)
+        assert replies[0]["custom"]["response"] == "utter_service_unavailable"
+        assert replies[0]["custom"]["language"] == "sv"
+        assert replies[0]["custom"]["handoff_offered"] is True

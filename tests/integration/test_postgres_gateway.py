@@ -1,0 +1,53 @@
+"""The gateway on PostgreSQL: a second app server with DATABASE_URL set, in front of the same real Rasa.
+
+The unit tests run every store operation on SQLite and PostgreSQL; this one shows a configured
+deployment keeps its conversation records in PostgreSQL end to end.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import psycopg
+import pytest
+
+from app.run import APP_PY, Stack, _environment, _wait
+from app.settings import PROJECT_ROOT, free_port
+
+
+@pytest.fixture(scope="module")
+def postgres_app(stack: Stack, postgres_url: str) -> Iterator[str]:
+    port = free_port()
+    env = _environment(stack.settings)
+    env.update(APP_PORT=str(port), DATABASE_URL=postgres_url)
+    log = open(stack.settings.var_dir / "app-postgres.log", "ab")  # noqa: SIM115 - closed below
+    process = subprocess.Popen([str(APP_PY), "-m", "uvicorn", "app.server:app", "--host", "127.0.0.1",
+                                "--port", str(port), "--log-level", "warning"], cwd=PROJECT_ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://127.0.0.1:{port}/health", process, "app (PostgreSQL)", 180)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+def test_conversation_records_live_in_postgresql(postgres_app: str, postgres_url: str) -> None:
+    sender = f"pg-{uuid.uuid4().hex[:8]}"
+    reply = httpx.post(f"{postgres_app}/api/chat", timeout=60, json={
+        "sender": sender, "municipality": "lulea", "language": "sv",
+        "message": "Hur ställer jag mitt barn i kö till förskola?"})
+    assert reply.status_code == 200
+    assert any("förskol" in (m.get("text") or "").lower() for m in reply.json()["messages"])
+    with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as db:
+        rows = db.execute("SELECT direction, author, text FROM messages WHERE conversation_id = %s ORDER BY id",
+                          (f"api:{sender}",)).fetchall()
+        municipality, language = db.execute("SELECT municipality, language FROM conversations WHERE id = %s",
+                                            (f"api:{sender}",)).fetchone()
+    assert rows[0] == ("in", "person", "Hur ställer jag mitt barn i kö till förskola?")
+    assert [r[1] for r in rows[1:]] and all(r[:2] == ("out", "bot") for r in rows[1:])
+    assert (municipality, language) == ("lulea", "sv")

@@ -36,7 +36,7 @@ MAX_CHARS = 2000
 #: Button payloads the gateway lets through to Rasa; any other leading "/" is plain text.
 PAYLOAD_INTENTS = ("choose_municipality", "change_language", "greet")
 _PAYLOAD = re.compile(r"^/(" + "|".join(PAYLOAD_INTENTS) + r")(\{.*\})?$", re.DOTALL)
-_LANG_COMMAND = re.compile(r"^/(?:lang|language|språk|sprak)\s+([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)\s*$", re.I)
+_LANG_COMMAND = re.compile(r"^/(?:lang|language|språk|sprak)(?:\s+([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?))?\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ def to_rasa_text(cleaned: str) -> str:
     """Typed commands become payloads; anything else that starts with '/' is sent as text."""
     command = _LANG_COMMAND.match(cleaned)
     if command:
+        if command.group(1) is None:  # "/lang" alone: the bot offers the languages as buttons
+            return "/change_language"
         code = normalise_code(command.group(1))
         return "/change_language" + json.dumps({"language": code})
     payload = _PAYLOAD.match(cleaned)

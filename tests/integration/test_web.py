@@ -67,23 +67,23 @@ def test_swedish_visitor_chats_reloads_and_keeps_the_conversation(stack: Stack, 
     expect(dialog.get_by_text("Du chattar med en automatisk assistent")).to_be_visible()
     expect(page.get_by_role("textbox", name="Ditt meddelande")).to_be_focused()
 
-    _ask(page, "Hur ställer jag mitt barn i kö till förskola?")
+    _ask(page, "Hur ansöker man om förskoleplats?")
     expect(page.get_by_role("status")).to_have_text("Assistenten skriver …")
     expect(_bot_messages(page).filter(has_text="förskol").first).to_be_visible(timeout=60_000)
     link = dialog.get_by_role("link").first
-    expect(link).to_have_attribute("href", re.compile(r"^https://"))
+    expect(link).to_have_attribute("href", re.compile(r"^https?://"))
     expect(link).to_have_attribute("rel", "noopener noreferrer")
     answered = _bot_messages(page).count()
 
     page.reload()
     expect(page.get_by_role("dialog")).to_be_visible()  # it stays open
     expect(_bot_messages(page)).to_have_count(answered, timeout=30_000)
-    expect(page.locator("#newcomer-chat .msg.user").first).to_have_text("Hur ställer jag mitt barn i kö till förskola?")
+    expect(page.locator("#newcomer-chat .msg.user").first).to_have_text("Hur ansöker man om förskoleplats?")
 
     second_tab = context.new_page()
     second_tab.goto(f"{stack.app_url}/demo/boden")
     expect(second_tab.locator("#newcomer-chat .msg.user").first).to_have_text(
-        "Hur ställer jag mitt barn i kö till förskola?", timeout=30_000)
+        "Hur ansöker man om förskoleplats?", timeout=30_000)
     _ask(second_tab, "Finns det fritidsaktiviteter för barn?")
     expect(page.locator("#newcomer-chat .msg.user").last).to_have_text("Finns det fritidsaktiviteter för barn?",
                                                                          timeout=30_000)
@@ -91,6 +91,7 @@ def test_swedish_visitor_chats_reloads_and_keeps_the_conversation(stack: Stack, 
     # UPDATE_SCREENSHOTS=1 refreshes the README's picture; otherwise it goes to the test's var dir.
     target = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else Path(stack.settings.var_dir)
     target.mkdir(parents=True, exist_ok=True)
+    page.locator("#newcomer-chat .msg.user").last.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(target / "widget.png"))
     context.close()
 
@@ -101,7 +102,7 @@ def test_polish_visitor_gets_polish_texts_buttons_and_answers(stack: Stack, brow
     page.goto(f"{stack.app_url}/demo/boden")
     page.get_by_role("button", name="Otwórz czat z asystentem dla nowych mieszkańców").click()
     expect(page.get_by_role("button", name="Wyślij")).to_be_visible()
-    _ask(page, "Chcę zmienić język")
+    _ask(page, "Czy mogę wybrać inny język?")
     options = page.get_by_role("group", name="Możliwe odpowiedzi")
     expect(options).to_be_visible(timeout=60_000)
     expect(options.get_by_role("button")).to_have_count(8)
@@ -171,7 +172,7 @@ def test_rasa_webchat_widget_works_against_the_gateway_unchanged(rasa_webchat_si
     page.keyboard.press("Enter")
     expect(page.locator(".rw-response").filter(has_text="Wohnung").first).to_be_visible(timeout=60_000)
     expect(page.locator(".rw-response").filter(has_text="Skellefteå").first).to_be_visible()
-    page.locator(".rw-new-message").fill("Ich möchte die Sprache wechseln")
+    page.locator(".rw-new-message").fill("Ich möchte die Sprache ändern")
     page.keyboard.press("Enter")
     reply = page.locator(".rw-replies .rw-reply").filter(has_text="Deutsch")
     expect(reply).to_be_visible(timeout=60_000)

@@ -99,7 +99,7 @@ def test_status_callbacks_are_accepted_and_ignored(stack: Stack, fake_graph) -> 
 def test_many_choices_become_an_interactive_list_and_a_choice_comes_back(stack: Stack, fake_graph) -> None:
     fake, _ = fake_graph
     wa_id = str(next(_callers))
-    ask = {"type": "text", "text": {"body": "Change language"}}
+    ask = {"type": "text", "text": {"body": "/lang"}}  # the typed command that lists the languages
     post_signed(_url(stack), WHATSAPP["app_secret"], whatsapp_webhook(BODEN_NUMBER, wa_id, ask))
     listed = wait_for(lambda: [m for m in fake.sent_to(wa_id) if m.get("type") == "interactive"], what="a list")
     interactive = listed[0]["interactive"]

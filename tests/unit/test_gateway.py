@@ -22,6 +22,7 @@ def test_control_characters_are_removed_but_line_breaks_kept() -> None:
 def test_lang_command_becomes_a_payload() -> None:
     assert to_rasa_text("/lang pl") == '/change_language{"language": "pl"}'
     assert to_rasa_text("/lang pl-PL") == '/change_language{"language": "pl"}'
+    assert to_rasa_text("/lang") == "/change_language"
 
 
 def test_button_payloads_pass_and_other_slashes_are_text() -> None:

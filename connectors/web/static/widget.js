@@ -189,7 +189,6 @@
     function setOpen(open) {
       panel.hidden = !open;
       launcher.setAttribute("aria-expanded", open ? "true" : "false");
-      launcher.setAttribute("aria-label", open ? t.web_close : t.web_open);
       localStorage.setItem(openKey, open ? "1" : "0");
       if (open) {
         if (!socket) connect();

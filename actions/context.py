@@ -63,8 +63,11 @@ def decide_language(tracker: Tracker) -> str:
     if requested is None and intent == "change_language":
         requested = requested_language(text)
     current = tracker.get_slot("language")
-    if requested is None and intent == "nlu_fallback" and current:
-        return current  # not understood: gibberish can look confidently German to langdetect
+    not_understood = intent == "nlu_fallback" or (intent == "out_of_scope" and len(text) < 40)
+    if requested is None and not_understood and current:
+        # Gibberish (now mostly classified out_of_scope) can look confidently German to langdetect;
+        # a short off-topic message is not enough evidence to switch the conversation's language.
+        return current
     return choose_language(
         text,
         current=current,

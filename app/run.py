@@ -91,12 +91,13 @@ def _wait(url: str, process: subprocess.Popen, name: str, timeout: float) -> Non
     raise TimeoutError(f"the {name} server did not answer {url} within {timeout:.0f} s")
 
 
-def start(config: Settings, log_dir: Path | None = None, timeout: float = 180) -> Stack:
+def start(config: Settings, log_dir: Path | None = None, timeout: float = 180,
+          extra_env: dict[str, str] | None = None) -> Stack:
     """Start both servers and return once both pass their health checks."""
     config.var_dir.mkdir(parents=True, exist_ok=True)
     if not MODEL.exists():
         raise FileNotFoundError(f"no trained model at {MODEL}; run `make train`")
-    env = _environment(config)
+    env = {**_environment(config), **(extra_env or {})}
 
     def spawn(name: str, command: list[str]) -> subprocess.Popen:
         output = open(log_dir / f"{name}.log", "ab") if log_dir else None  # noqa: SIM115 - lives with the process
@@ -126,8 +127,8 @@ def start(config: Settings, log_dir: Path | None = None, timeout: float = 180) -
 
 
 @contextmanager
-def running(config: Settings, log_dir: Path | None = None):
-    stack = start(config, log_dir)
+def running(config: Settings, log_dir: Path | None = None, extra_env: dict[str, str] | None = None):
+    stack = start(config, log_dir, extra_env=extra_env)
     try:
         yield stack
     finally:

@@ -11,11 +11,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import socketio
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
@@ -28,6 +30,14 @@ from connectors.gateway import Gateway
 from connectors.store import Store
 from connectors.telegram import TelegramChannel
 from connectors.whatsapp import WhatsAppChannel
+from handoff import console
+from handoff.console.auth import Sessions
+from handoff.events import Events
+from handoff.hosts import HostStore
+from handoff.intake import Intake
+from handoff.records import HandoffStore
+
+CONSOLE_STATIC = Path(console.__file__).resolve().parent / "static"
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +57,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     guard_logs(channels)
     store = Store(config.database)
     await store.create_schema()
-    app.state.gateway = Gateway(config.rasa_url, store, timeout=config.rasa_timeout)
+    app.state.handoffs = HandoffStore(store)
+    app.state.hosts = HostStore(store)
+    app.state.sessions = Sessions(store, app.state.hosts)
+    app.state.events = Events()
+    intake = Intake(app.state.handoffs, app.state.hosts)
+    app.state.gateway = Gateway(config.rasa_url, store, timeout=config.rasa_timeout, intake=intake,
+                                events=app.state.events)
     app.state.telegram = {bot.name: TelegramChannel(bot, app.state.gateway) for bot in channels.telegram}
     app.state.whatsapp = WhatsAppChannel(channels.whatsapp, app.state.gateway) if channels.whatsapp else None
+    app.state.gateway.senders.update(web=web.sender(sio), telegram=telegram.sender(app.state.telegram))
+    if app.state.whatsapp is not None:
+        app.state.gateway.senders["whatsapp"] = app.state.whatsapp.deliver_to
     pollers = [asyncio.create_task(channel.poll()) for channel in app.state.telegram.values()
                if channel.config.mode == "polling"]
     app.state.ready = False
@@ -74,8 +93,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     app = FastAPI(title="Newcomer assistant", lifespan=lifespan)
-    for router in (http_api.router, web.router, telegram.router, whatsapp.router):
+    for router in (http_api.router, web.router, telegram.router, whatsapp.router, console.router):
         app.include_router(router)
+    app.mount("/console/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:
@@ -111,5 +131,6 @@ def create_app() -> FastAPI:
 
 
 api = create_app()
+sio = web.build_socketio(lambda: api.state.gateway)
 #: What uvicorn serves: the socket.io server (web widgets, rasa-webchat) in front of the API.
-app = socketio.ASGIApp(web.build_socketio(lambda: api.state.gateway), other_asgi_app=api)
+app = socketio.ASGIApp(sio, other_asgi_app=api)

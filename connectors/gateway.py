@@ -28,6 +28,9 @@ from actions.language import choose_language, normalise_code
 from app.nlg import render as render_response
 from bot.catalog import text as catalog_text
 from connectors.store import Conversation, Store
+from handoff.events import Events
+from handoff.intake import Intake
+from handoff.records import WITH_HUMAN
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,7 @@ def to_rasa_text(cleaned: str) -> str:
 
 
 Deliver = Callable[[list[dict[str, Any]]], Awaitable[None]]
+Sender = Callable[[Conversation, list[dict[str, Any]]], Awaitable[None]]
 
 
 class _ConversationLocks:
@@ -118,9 +122,14 @@ class _ConversationLocks:
 class Gateway:
     """Records every message, forwards it to Rasa in order, and answers once per platform message."""
 
-    def __init__(self, rasa_url: str, store: Store, timeout: float = 20.0) -> None:
+    def __init__(self, rasa_url: str, store: Store, timeout: float = 20.0, intake: Intake | None = None,
+                 events: Events | None = None) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.store = store
+        self.intake = intake
+        self.events = events or Events()
+        #: How to reach a person without an inbound message to answer, per channel (adapters register).
+        self.senders: dict[str, Sender] = {}
         self._client = httpx.AsyncClient(timeout=timeout)
         self._locks = _ConversationLocks()
 
@@ -168,8 +177,7 @@ class Gateway:
             if stored is None:
                 logger.info("Ignored a repeated delivery of message %s in %s", message.message_id, conversation_id)
                 return []
-            replies, status = await self._reply(message, cleaned, known)
-            author = "bot" if status == "answered" else "gateway"
+            replies, status, author = await self._route(message, cleaned, known, conversation_id)
             await self.store.record_outbound(conversation_id, author, replies, answered=stored, status=status)
             if deliver is not None:
                 try:
@@ -179,6 +187,48 @@ class Gateway:
                     logger.warning("Could not deliver the replies in %s: %s: %s", conversation_id,
                                    type(exc).__name__, exc)
             return replies
+
+    async def _route(self, message: Inbound, cleaned: str, known: Conversation | None,
+                     conversation_id: str) -> tuple[list[dict], str, str]:
+        """Who answers: the host (the bot stays silent), the handoff intake, or Rasa."""
+        handoff = await self.intake.handoffs.current(conversation_id) if self.intake else None
+        if handoff is not None and handoff.status in WITH_HUMAN:
+            await self.events.publish(handoff.municipality, {"type": "message", "handoff_id": handoff.id,
+                                                             "conversation_id": conversation_id})
+            return [], "for_host", "gateway"
+        if self.intake is not None and handoff is not None and handoff.status == "intake":
+            replies = await self.intake.step(handoff, cleaned)
+            current = await self.intake.handoffs.get(handoff.id)
+            if current is not None and current.status in ("waiting", "ticket"):
+                await self.events.publish(current.municipality, {"type": current.status, "handoff_id": current.id,
+                                                                 "conversation_id": conversation_id})
+            return replies, "answered", "gateway"
+        replies, status = await self._reply(message, cleaned, known)
+        offer = next((r["custom"] for r in replies if isinstance(r.get("custom"), dict)
+                      and r["custom"].get("handoff_offered") and r["custom"].get("municipality")), None)
+        if self.intake is not None and offer is not None:
+            replies = replies + await self.intake.begin(
+                conversation_id, offer["municipality"], message.channel, offer.get("language") or "en",
+                reason=offer.get("handoff_reason") or ("failed" if status == "unanswered" else "asked"))
+        return replies, status, "bot" if status == "answered" else "gateway"
+
+    async def push(self, conversation_id: str, replies: list[dict[str, Any]], author: str) -> bool:
+        """Send messages that no inbound message asked for (a host's reply) on the person's channel."""
+        async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
+            conversation = await self.store.conversation(conversation_id)
+            if conversation is None:
+                return False
+            await self.store.record_outbound(conversation_id, author, replies, answered=None, status="sent")
+            sender = self.senders.get(conversation.channel)
+            if sender is None:
+                return False  # the HTTP API's client reads stored messages instead
+            try:
+                await sender(conversation, replies)
+            except Exception as exc:  # the host sees it did not arrive; nothing is lost
+                logger.warning("Could not deliver a host message in %s: %s: %s", conversation_id,
+                               type(exc).__name__, exc)
+                return False
+            return True
 
     async def _reply(self, message: Inbound, cleaned: str, known: Conversation | None) -> tuple[list[dict], str]:
         if message.media and not cleaned:

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import telegram
@@ -24,6 +25,7 @@ from telegram.error import TelegramError
 import municipalities
 from connectors.config import TelegramBot
 from connectors.gateway import Gateway, Inbound
+from connectors.store import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,19 @@ class TelegramChannel:
                 offset = update.update_id + 1
                 await self.process(update.to_dict())
 
+
+
+def sender(channels: dict[str, TelegramChannel]) -> Callable[[Conversation, list[dict[str, Any]]], Awaitable[None]]:
+    """Sends messages nobody asked for (a host's reply) through the bot the person talks to."""
+
+    async def send(conversation: Conversation, replies: list[dict[str, Any]]) -> None:
+        name, chat_id = conversation.user_ref.split(":", 1)
+        channel = channels.get(name)
+        if channel is None:
+            raise LookupError(f"Telegram bot {name!r} is no longer configured")
+        await channel.send(chat_id, replies)
+
+    return send
 
 
 router = APIRouter()

@@ -30,6 +30,7 @@ from bot.catalog import text as catalog_text
 from bot.definitions import REGION_LANGUAGES
 from connectors.config import WhatsAppConfig
 from connectors.gateway import Gateway, Inbound
+from connectors.store import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,13 @@ class WhatsAppChannel:
                     await self.send(phone_number_id, wa_id, message)
 
         await self.gateway.handle(inbound, deliver)
+
+    async def deliver_to(self, conversation: Conversation, replies: list[dict[str, Any]]) -> None:
+        """Sends messages nobody asked for (a host's reply) from the number the person wrote to."""
+        phone_number_id, wa_id = conversation.user_ref.split(":", 1)
+        for reply in replies:
+            for message in await self.render(reply):
+                await self.send(phone_number_id, wa_id, message)
 
     async def render(self, reply: dict[str, Any]) -> list[dict[str, Any]]:
         """One bot message as Cloud API message objects (without recipient)."""

@@ -9,9 +9,11 @@ hours its hosts are staffed. Adding a municipality = adding a file here and an F
 from __future__ import annotations
 
 import datetime as dt
+import os
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
@@ -53,6 +55,29 @@ class OfficeHours(BaseModel):
             if opens >= closes:
                 raise ValueError(f"{day}: opening {start} is not before closing {end}")
         return value
+
+    def _span(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        span = self.days.get(WEEKDAYS[day.weekday()])
+        if span is None:
+            return None
+        start, _, end = span.partition("-")
+        zone = ZoneInfo(self.timezone)
+        return (dt.datetime.combine(day, dt.time.fromisoformat(start), zone),
+                dt.datetime.combine(day, dt.time.fromisoformat(end), zone))
+
+    def is_open(self, at: dt.datetime) -> bool:
+        local = at.astimezone(ZoneInfo(self.timezone))
+        span = self._span(local.date())
+        return span is not None and span[0] <= local < span[1]
+
+    def next_opening(self, at: dt.datetime) -> dt.datetime | None:
+        """When hosts are next staffed (now, if open), in the municipality's time zone."""
+        local = at.astimezone(ZoneInfo(self.timezone))
+        for offset in range(8):
+            span = self._span(local.date() + dt.timedelta(days=offset))
+            if span is not None and local < span[1]:
+                return max(span[0], local)
+        return None
 
 
 class Municipality(BaseModel):
@@ -109,9 +134,14 @@ def load_file(path: Path) -> Municipality:
 
 
 @lru_cache(maxsize=1)
-def load_all(config_dir: Path = CONFIG_DIR) -> dict[str, Municipality]:
-    """All configured municipalities by id, loaded once per process."""
-    return {path.stem: load_file(path) for path in sorted(config_dir.glob("*.yml"))}
+def load_all(config_dir: Path | None = None) -> dict[str, Municipality]:
+    """All configured municipalities by id, loaded once per process.
+
+    MUNICIPALITIES_DIR lets a deployment keep its tenant files outside the code (and tests use
+    office hours that are open around the clock).
+    """
+    folder = config_dir or Path(os.environ.get("MUNICIPALITIES_DIR") or CONFIG_DIR)
+    return {path.stem: load_file(path) for path in sorted(folder.glob("*.yml"))}
 
 
 def mentioned_in(text: str, municipalities: dict[str, Municipality] | None = None) -> list[str]:

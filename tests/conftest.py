@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from app.run import Stack, running
-from app.settings import on_free_ports
+from app.settings import PROJECT_ROOT, on_free_ports
 from tests.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
 
 #: Test credentials for the channel stand-ins; the secrets reach the app through ${ENV} references.
@@ -69,8 +69,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: tuple[FakeTel
     var_dir: Path = tmp_path_factory.mktemp("var")
     config = on_free_ports(var_dir)
     _channels_file(config.channels_file, fake_telegram[1], fake_graph[1])
-    with running(config, log_dir=var_dir) as started:
+    tenants = _open_around_the_clock(var_dir / "municipalities")
+    with running(config, log_dir=var_dir, extra_env={"MUNICIPALITIES_DIR": str(tenants)}) as started:
         yield started
+
+
+def _open_around_the_clock(folder: Path) -> Path:
+    """The municipality files with hosts staffed every hour, so handoff tests don't depend on the clock."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sorted((PROJECT_ROOT / "municipalities").glob("*.yml")):
+        config = yaml.safe_load(source.read_text(encoding="utf-8"))
+        config["office_hours"]["days"] = dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                                                       "00:00-23:59")
+        (folder / source.name).write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return folder
 
 
 class Chat:

@@ -17,7 +17,7 @@ import html
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from actions.language import normalise_code
 from bot.catalog import text as catalog_text
 from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
 from connectors.gateway import Gateway, Inbound
-from connectors.store import StoredMessage
+from connectors.store import Conversation, StoredMessage
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,16 @@ def build_socketio(gateway: Callable[[], Gateway]) -> socketio.AsyncServer:
             await sio.emit("bot_uttered", to_socketio(bot_message), room=session_id)
 
     return sio
+
+
+def sender(sio: socketio.AsyncServer) -> Callable[[Conversation, list[dict[str, Any]]], Awaitable[None]]:
+    """Sends messages nobody's browser asked for (a host's reply) to every tab of the conversation."""
+
+    async def send(conversation: Conversation, replies: list[dict[str, Any]]) -> None:
+        for reply in replies:
+            await sio.emit("bot_uttered", to_socketio(reply), room=conversation.user_ref)
+
+    return send
 
 
 router = APIRouter()

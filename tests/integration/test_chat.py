@@ -100,9 +100,10 @@ def test_unanswerable_twice_offers_a_human_host(chat) -> None:
     first = conversation.send("xqzv blorf wuggle?")
     assert first[-1]["text"] in (catalog_text("en", "utter_ask_rephrase"), catalog_text("en", "utter_out_of_scope"))
     second = conversation.send("qwxz vlorp zzkt?")
-    offer = second[-1]["text"]
+    offer = next(m["text"] for m in second if m["custom"]["response"] == "utter_offer_human")
     assert offer.startswith(catalog_text("en", "utter_offer_human"))
     assert "0910-73 50 00" in offer  # Skellefteå's published contact
+    assert second[-1]["custom"]["response"] == "handoff_ask_method"  # and the live handoff starts
 
 
 def test_without_municipality_the_bot_asks_and_then_answers_the_question(chat) -> None:

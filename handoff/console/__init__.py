@@ -1,0 +1,232 @@
+"""The host console: relocation hosts log in, see their municipality's queue, tickets and chats,
+claim a conversation, chat with the person on their own channel, hand back to the bot or resolve.
+
+Server-rendered pages (Jinja2, autoescaped) plus a websocket that tells an open console when
+something changed. Every route checks that the host may see the handoff's municipality: a host
+sees only their own municipality, an admin sees all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+import municipalities
+from connectors.gateway import Gateway
+from connectors.store import now
+from handoff.console.auth import COOKIE, Session, Sessions, check_csrf, current, same_origin
+from handoff.hosts import HostStore
+from handoff.records import Handoff, HandoffStore
+
+LOCALES = Path(__file__).resolve().parents[1] / "locales"
+CONSOLE_LANGUAGE = "sv"  # the hosts' working language; en is complete too
+router = APIRouter(prefix="/console", include_in_schema=False)
+HostSession = Annotated[Session, Depends(current)]
+
+
+@cache
+def texts(language: str) -> dict[str, Any]:
+    return yaml.safe_load((LOCALES / f"{language}.yml").read_text(encoding="utf-8"))
+
+
+@cache
+def _templates() -> Environment:
+    environment = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+                              autoescape=select_autoescape(["html"]))
+    return environment
+
+
+def _language(request: Request) -> str:
+    wanted = request.cookies.get("console_lang", CONSOLE_LANGUAGE)
+    return wanted if wanted in ("sv", "en") else CONSOLE_LANGUAGE
+
+
+def _page(request: Request, template: str, **values: Any) -> HTMLResponse:
+    language = _language(request)
+    html = _templates().get_template(template).render(t=texts(language), lang=language, **values)
+    response = HTMLResponse(html)
+    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _minutes_since(moment: dt.datetime | None) -> int | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return int((now() - aware).total_seconds() // 60)
+
+
+async def _visible(request: Request, session: Session, handoff_id: int) -> Handoff:
+    """The handoff if this host may see it; 404 otherwise (no hint that it exists elsewhere)."""
+    handoff = await request.app.state.handoffs.get(handoff_id)
+    if handoff is None or not session.host.may_see(handoff.municipality) or not handoff.consent:
+        raise HTTPException(status_code=404, detail="no such conversation")
+    return handoff
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, failed: int = 0) -> HTMLResponse:
+    return _page(request, "login.html", failed=bool(failed))
+
+
+@router.post("/login")
+async def login(request: Request, email: str = Form(max_length=200), password: str = Form(max_length=500)) -> Response:
+    if not same_origin(request):
+        raise HTTPException(status_code=403, detail="cross-site request refused")
+    hosts: HostStore = request.app.state.hosts
+    address = request.client.host if request.client else "unknown"
+    if await hosts.throttled(f"email:{email.strip().lower()}", f"ip:{address}"):
+        return _page(request, "login.html", throttled=True)
+    host = await hosts.authenticate(email, password, address)
+    if host is None:
+        return RedirectResponse("/console/login?failed=1", status_code=303)
+    token, _ = await request.app.state.sessions.open(host)
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/console",
+                        secure=request.url.scheme == "https", max_age=10 * 3600)
+    return response
+
+
+@router.post("/logout")
+async def logout(*, request: Request, csrf: str = Form(""), session: HostSession) -> Response:
+    await check_csrf(request, session, csrf)
+    await request.app.state.sessions.close(request.cookies.get(COOKIE))
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/console")
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def dashboard(request: Request, session: HostSession) -> HTMLResponse:
+    handoffs: HandoffStore = request.app.state.handoffs
+    scope = None if session.host.is_admin else session.host.municipality
+    rows = {status: await handoffs.by_status(scope, (status,)) for status in ("waiting", "active", "ticket")}
+    places = municipalities.load_all()
+    return _page(request, "dashboard.html", session=session, rows=rows, places=places, minutes=_minutes_since)
+
+
+@router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
+async def conversation(handoff_id: int, request: Request, session: HostSession) -> HTMLResponse:
+    handoff = await _visible(request, session, handoff_id)
+    gateway: Gateway = request.app.state.gateway
+    transcript = await gateway.store.transcript(handoff.conversation_id, limit=500)
+    canned = texts(_language(request)).get("canned", [])
+    return _page(request, "conversation.html", session=session, handoff=handoff, transcript=transcript,
+                 place=municipalities.load_all()[handoff.municipality], canned=canned,
+                 minutes=_minutes_since)
+
+
+@router.get("/handoffs/{handoff_id}/messages")
+async def messages(*, handoff_id: int, request: Request, after: int = Query(0, ge=0),
+                   session: HostSession) -> JSONResponse:
+    handoff = await _visible(request, session, handoff_id)
+    transcript = await request.app.state.gateway.store.transcript(handoff.conversation_id, limit=500)
+    fresh = [{"id": m.id, "direction": m.direction, "author": m.author, "text": m.text}
+             for m in transcript if m.id > after]
+    return JSONResponse({"status": handoff.status, "messages": fresh})
+
+
+async def _say(request: Request, handoff: Handoff, key: str, **values: Any) -> None:
+    """A message to the person in their language, from the catalogs (host joined, handed back…)."""
+    from bot.catalog import text
+
+    message = {"text": text(handoff.language, key, **values),
+               "custom": {"language": handoff.language, "response": key, "handoff_id": handoff.id}}
+    await request.app.state.gateway.push(handoff.conversation_id, [message], author="gateway")
+
+
+@router.post("/handoffs/{handoff_id}/claim")
+async def claim(*, handoff_id: int, request: Request, csrf: str = Form(""),
+                session: HostSession) -> Response:
+    await check_csrf(request, session, csrf)
+    handoff = await _visible(request, session, handoff_id)
+    if handoff.status not in ("waiting", "ticket"):
+        raise HTTPException(status_code=409, detail="this conversation is not waiting")
+    handoffs: HandoffStore = request.app.state.handoffs
+    handoff = await handoffs.change(handoff.id, status="active", host_id=session.host.id, claimed_at=now())
+    place = municipalities.load_all()[handoff.municipality]
+    await _say(request, handoff, "handoff_host_joined", host_name=session.host.first_name,
+               municipality_name=place.name)
+    await request.app.state.events.publish(handoff.municipality, {"type": "claimed", "handoff_id": handoff.id})
+    return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
+
+
+def _held_by(session: Session, handoff: Handoff) -> None:
+    if handoff.status != "active" or (handoff.host_id != session.host.id and not session.host.is_admin):
+        raise HTTPException(status_code=409, detail="claim the conversation first")
+
+
+@router.post("/handoffs/{handoff_id}/message")
+async def post_message(*, handoff_id: int, request: Request, text: str = Form(min_length=1, max_length=4000),
+                       csrf: str = Form(""), session: HostSession) -> Response:
+    await check_csrf(request, session, csrf)
+    handoff = await _visible(request, session, handoff_id)
+    _held_by(session, handoff)
+    message = {"text": text.strip(), "custom": {"language": handoff.language, "author": "host",
+                                                "host_name": session.host.first_name, "handoff_id": handoff.id}}
+    delivered = await request.app.state.gateway.push(handoff.conversation_id, [message], author="host")
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JSONResponse({"delivered": delivered})
+    return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
+
+
+@router.post("/handoffs/{handoff_id}/handback")
+async def hand_back(*, handoff_id: int, request: Request, csrf: str = Form(""),
+                    session: HostSession) -> Response:
+    await check_csrf(request, session, csrf)
+    handoff = await _visible(request, session, handoff_id)
+    _held_by(session, handoff)
+    handoff = await request.app.state.handoffs.change(handoff.id, status="returned", closed_at=now())
+    await _say(request, handoff, "handoff_returned", host_name=session.host.first_name)
+    return RedirectResponse("/console", status_code=303)
+
+
+@router.post("/handoffs/{handoff_id}/resolve")
+async def resolve(*, handoff_id: int, request: Request, note: str = Form("", max_length=4000), csrf: str = Form(""),
+                  session: HostSession) -> Response:
+    await check_csrf(request, session, csrf)
+    handoff = await _visible(request, session, handoff_id)
+    if handoff.status == "ticket":
+        handoff = await request.app.state.handoffs.change(handoff.id, host_id=session.host.id)
+    else:
+        _held_by(session, handoff)
+    handoff = await request.app.state.handoffs.change(handoff.id, status="resolved", closed_at=now(), note=note)
+    if handoff.contact_method == "chat" or handoff.claimed_at is not None:
+        await _say(request, handoff, "handoff_resolved", host_name=session.host.first_name)
+    return RedirectResponse("/console", status_code=303)
+
+
+@router.websocket("/ws")
+async def updates(websocket: WebSocket) -> None:
+    """Pushes {type, handoff_id, municipality} events to an open console."""
+    sessions: Sessions = websocket.app.state.sessions
+    session = await sessions.find(websocket.cookies.get(COOKIE))
+    origin = websocket.headers.get("origin")
+    expected = f"{'https' if websocket.url.scheme == 'wss' else 'http'}://{websocket.url.netloc}"
+    if session is None or (origin is not None and origin != expected):
+        await websocket.close(code=4401)
+        return
+    await websocket.accept()
+    scope = None if session.host.is_admin else {session.host.municipality or ""}
+    queue = websocket.app.state.events.subscribe(scope)
+    try:
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), timeout=30)
+            except TimeoutError:
+                event = {"type": "ping"}
+                await sessions.hosts.touch(session.host.id)  # an open console keeps its host online
+            await websocket.send_json(event)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        websocket.app.state.events.unsubscribe(queue)

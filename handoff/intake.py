@@ -1,0 +1,160 @@
+"""The handoff intake: how to be contacted, what it is about, consent — then queue or ticket.
+
+Rasa decides *that* a person needs a human (they asked, the FAQ failed twice, a personal case);
+its reply carries ``custom.handoff_offered``. From then on the gateway talks to the person through
+this small, deterministic state machine, so a half-finished intake never depends on NLU, and once
+the conversation waits for or is held by a host the bot stays silent. Every text comes from the
+catalogs in the person's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+import phonenumbers
+
+import municipalities
+from bot.catalog import text
+from connectors.store import now
+from handoff.hosts import HostStore
+from handoff.records import Handoff, HandoffStore
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+METHODS = ("chat", "email", "phone")
+#: Button payloads of the intake (the gateway never forwards them to Rasa).
+PAYLOAD = "/handoff_"
+CANCEL, YES, NO = f"{PAYLOAD}cancel", f"{PAYLOAD}yes", f"{PAYLOAD}no"
+WEEKDAY_KEYS = ("weekday_mon", "weekday_tue", "weekday_wed", "weekday_thu", "weekday_fri", "weekday_sat",
+                "weekday_sun")
+
+
+def _message(language: str, key: str, handoff: Handoff | None = None, buttons: list[dict] | None = None,
+             **values: Any) -> dict[str, Any]:
+    custom = {"language": language, "response": key}
+    if handoff is not None:
+        custom.update(handoff_id=handoff.id, handoff_status=handoff.status)
+    message: dict[str, Any] = {"text": text(language, key, **values), "custom": custom}
+    if buttons:
+        message["buttons"] = buttons
+    return message
+
+
+def find_phone(raw: str) -> str | None:
+    """A phone number in the text, in E.164; Swedish numbers may be written without +46."""
+    for match in phonenumbers.PhoneNumberMatcher(raw, "SE"):
+        if phonenumbers.is_valid_number(match.number):
+            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def find_email(raw: str) -> str | None:
+    found = _EMAIL.search(raw)
+    return found.group(0) if found else None
+
+
+def format_opening(moment: dt.datetime, language: str) -> str:
+    return f"{text(language, WEEKDAY_KEYS[moment.weekday()])} {moment:%H:%M}"
+
+
+class Intake:
+    """Runs the intake for one conversation at a time (the gateway holds the conversation)."""
+
+    def __init__(self, handoffs: HandoffStore, hosts: HostStore, clock: Callable[[], dt.datetime] = now) -> None:
+        self.handoffs = handoffs
+        self.hosts = hosts
+        self.clock = clock
+
+    async def begin(self, conversation_id: str, municipality: str, channel: str, language: str,
+                    reason: str) -> list[dict[str, Any]]:
+        handoff = await self.handoffs.start(conversation_id, municipality, channel, language, reason)
+        return [self._ask_method(handoff)]
+
+    def _ask_method(self, handoff: Handoff) -> dict[str, Any]:
+        lang = handoff.language
+        place = municipalities.load_all()[handoff.municipality]
+        buttons = [{"title": text(lang, f"handoff_method_{m}"), "payload": f"{PAYLOAD}{m}"} for m in METHODS]
+        buttons.append({"title": text(lang, "handoff_cancel"), "payload": CANCEL})
+        return _message(lang, "handoff_ask_method", handoff, buttons, municipality_name=place.name)
+
+    async def step(self, handoff: Handoff, said: str) -> list[dict[str, Any]]:
+        """The intake's answer to what the person said at the current step."""
+        lang = handoff.language
+        if said == CANCEL or (said == NO and handoff.step == "consent"):
+            handoff = await self.handoffs.change(handoff.id, status="declined", step=None, closed_at=self.clock())
+            return [_message(lang, "handoff_declined", handoff)]
+        if handoff.step == "method":
+            return await self._method(handoff, said)
+        if handoff.step == "contact":
+            return await self._contact(handoff, said)
+        if handoff.step == "need":
+            handoff = await self.handoffs.change(handoff.id, need=said[:1000], step="consent")
+            buttons = [{"title": text(lang, "handoff_yes"), "payload": YES},
+                       {"title": text(lang, "handoff_no"), "payload": NO}]
+            return [_message(lang, "handoff_ask_consent", handoff, buttons)]
+        if handoff.step == "consent":
+            if said != YES:
+                buttons = [{"title": text(lang, "handoff_yes"), "payload": YES},
+                           {"title": text(lang, "handoff_no"), "payload": NO}]
+                return [_message(lang, "handoff_ask_consent", handoff, buttons)]
+            return await self._submit(handoff)
+        return []
+
+    async def _method(self, handoff: Handoff, said: str) -> list[dict[str, Any]]:
+        lang = handoff.language
+        method = said[len(PAYLOAD):] if said.startswith(PAYLOAD) else None
+        email, phone = find_email(said), find_phone(said)
+        if method not in METHODS and (email or phone):  # typed their address straight away
+            method = "email" if email else "phone"
+        if method not in METHODS:
+            return [self._ask_method(handoff)]
+        if method == "chat":
+            handoff = await self.handoffs.change(handoff.id, contact_method="chat", step="need")
+            return [_message(lang, "handoff_ask_need", handoff)]
+        value = email if method == "email" else phone
+        if value:
+            handoff = await self.handoffs.change(handoff.id, contact_method=method, contact_value=value, step="need")
+            return [_message(lang, "handoff_ask_need", handoff)]
+        handoff = await self.handoffs.change(handoff.id, contact_method=method, step="contact")
+        return [_message(lang, f"handoff_ask_{method}", handoff)]
+
+    async def _contact(self, handoff: Handoff, said: str) -> list[dict[str, Any]]:
+        lang = handoff.language
+        value = find_email(said) if handoff.contact_method == "email" else find_phone(said)
+        if not value:
+            return [_message(lang, f"handoff_invalid_{handoff.contact_method}", handoff)]
+        handoff = await self.handoffs.change(handoff.id, contact_value=value, step="need")
+        return [_message(lang, "handoff_ask_need", handoff)]
+
+    async def _submit(self, handoff: Handoff) -> list[dict[str, Any]]:
+        """Into the queue when a host can answer now; otherwise a ticket with an honest time."""
+        lang = handoff.language
+        place = municipalities.load_all()[handoff.municipality]
+        moment = self.clock()
+        staffed = place.office_hours.is_open(moment) and bool(await self.hosts.online(handoff.municipality))
+        if staffed:
+            handoff = await self.handoffs.change(handoff.id, status="waiting", step=None, consent=True,
+                                                 queued_at=moment)
+            return [await self.position_message(handoff)]
+        handoff = await self.handoffs.change(handoff.id, status="ticket", step=None, consent=True, queued_at=moment)
+        opening = place.office_hours.next_opening(moment)
+        how = text(lang, f"handoff_by_{handoff.contact_method}", contact=handoff.contact_value or "")
+        if opening is None or opening <= moment + dt.timedelta(minutes=1):  # open, but nobody online
+            return [_message(lang, "handoff_ticket_no_hours", handoff, how=how, municipality_name=place.name)]
+        return [_message(lang, "handoff_ticket", handoff, how=how, municipality_name=place.name,
+                         opening=format_opening(opening, lang))]
+
+    async def position_message(self, handoff: Handoff) -> dict[str, Any]:
+        """The person's place in the queue and, when there is history to go on, the usual wait."""
+        place = municipalities.load_all()[handoff.municipality]
+        position = await self.handoffs.waiting_before(handoff) + 1
+        waits = await self.handoffs.recent_waits(handoff.municipality)
+        if len(waits) >= 3:
+            minutes = max(1, round(statistics.median(waits) * position / 60))
+            return _message(handoff.language, "handoff_queued", handoff, position=position,
+                            municipality_name=place.name, wait=text(handoff.language, "handoff_wait", minutes=minutes))
+        return _message(handoff.language, "handoff_queued", handoff, position=position, municipality_name=place.name,
+                        wait=text(handoff.language, "handoff_wait_unknown"))

@@ -1,0 +1,167 @@
+"""Handoff to a human host over the real servers: intake in the person's language, queue, console,
+claim, chat, hand back — and what a host of another municipality, a stranger or another site cannot do.
+
+The person talks over the HTTP chat channel (host messages are read back from
+GET /api/chat/<sender>/messages); the host uses the console's own HTTP endpoints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+
+from app.run import Stack
+from bot.catalog import text as catalog_text
+
+PASSWORD = "correct horse battery staple"
+
+
+def _add_host(stack: Stack, email: str, name: str, municipality: str) -> None:
+    env = {**os.environ, "VAR_DIR": str(stack.settings.var_dir), "DATABASE_URL": stack.settings.database,
+           "HOST_PASSWORD": PASSWORD}
+    done = subprocess.run([sys.executable, "-m", "handoff.hosts", "add", "--email", email, "--name", name,
+                           "--municipality", municipality], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+class Console:
+    """A host's browser session in the console, over HTTP."""
+
+    def __init__(self, stack: Stack, email: str) -> None:
+        self.client = httpx.Client(base_url=stack.app_url, timeout=30, follow_redirects=False)
+        reply = self.client.post("/console/login", data={"email": email, "password": PASSWORD})
+        assert reply.status_code == 303 and reply.headers["location"] == "/console", reply.text
+        cookie = reply.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        self.csrf = re.search(r'name="csrf" value="([^"]+)"', self.client.get("/console").text).group(1)
+
+    def post(self, path: str, **data: str) -> httpx.Response:
+        return self.client.post(path, data={"csrf": self.csrf, **data})
+
+
+@pytest.fixture(scope="module")
+def hosts(stack: Stack) -> dict[str, Console]:
+    suffix = uuid.uuid4().hex[:6]
+    _add_host(stack, f"anna.{suffix}@boden.example", "Anna", "boden")
+    _add_host(stack, f"jon.{suffix}@jokkmokk.example", "Jon", "jokkmokk")
+    return {"boden": Console(stack, f"anna.{suffix}@boden.example"),
+            "jokkmokk": Console(stack, f"jon.{suffix}@jokkmokk.example")}
+
+
+def _later(stack: Stack, sender: str, after: int = 0) -> list[dict]:
+    reply = httpx.get(f"{stack.app_url}/api/chat/{sender}/messages", params={"after": after})
+    assert reply.status_code == 200
+    return reply.json()["messages"]
+
+
+def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, hosts) -> None:
+    person = chat("boden", "pl")
+    asked = person.send("Chcę porozmawiać z człowiekiem")
+    method = asked[-1]
+    assert method["custom"]["response"] == "handoff_ask_method"
+    assert method["text"] == catalog_text("pl", "handoff_ask_method", municipality_name="Boden")
+    chat_button = next(b for b in method["buttons"] if b["payload"] == "/handoff_chat")
+    assert chat_button["title"] == catalog_text("pl", "handoff_method_chat")
+
+    need = person.send(chat_button["payload"])
+    assert need[-1]["text"] == catalog_text("pl", "handoff_ask_need")
+    consent = person.send("Mój wniosek o zezwolenie na pobyt został odrzucony. Co teraz?")
+    assert consent[-1]["custom"]["response"] == "handoff_ask_consent"
+    queued = person.send("/handoff_yes")
+    assert queued[-1]["custom"]["response"] == "handoff_queued"
+    assert "1" in queued[-1]["text"]
+    handoff_id = queued[-1]["custom"]["handoff_id"]
+
+    assert person.send("Halo, czy ktoś tu jest?") == []  # the bot stays silent while a host is awaited
+
+    boden, jokkmokk = hosts["boden"], hosts["jokkmokk"]
+    dashboard = boden.client.get("/console").text
+    assert f"/console/handoffs/{handoff_id}" in dashboard
+    assert "Mój wniosek o zezwolenie na pobyt został odrzucony" in dashboard
+    assert f"/console/handoffs/{handoff_id}" not in jokkmokk.client.get("/console").text
+
+    transcript = boden.client.get(f"/console/handoffs/{handoff_id}").text
+    assert "Chcę porozmawiać z człowiekiem" in transcript and "Halo, czy ktoś tu jest?" in transcript
+
+    assert boden.post(f"/console/handoffs/{handoff_id}/claim").status_code == 303
+    joined = _later(stack, person.sender)
+    assert joined[-1]["text"] == catalog_text("pl", "handoff_host_joined", host_name="Anna",
+                                              municipality_name="Boden")
+    assert boden.post(f"/console/handoffs/{handoff_id}/message", text="Dzień dobry! Jak mogę pomóc?").status_code == 303
+    said = _later(stack, person.sender, joined[-1]["id"])
+    assert said[-1]["text"] == "Dzień dobry! Jak mogę pomóc?" and said[-1]["author"] == "host"
+    assert person.send("Dziękuję, mam pytanie o mieszkanie.") == []  # goes to the host, not the bot
+    assert "Dziękuję, mam pytanie o mieszkanie." in boden.client.get(f"/console/handoffs/{handoff_id}").text
+
+    assert boden.post(f"/console/handoffs/{handoff_id}/handback").status_code == 303
+    back = _later(stack, person.sender, said[-1]["id"])
+    assert back[-1]["text"] == catalog_text("pl", "handoff_returned", host_name="Anna")
+    answer = person.send("Jak znaleźć mieszkanie w Boden?")
+    assert any(m["custom"].get("faq_id") for m in answer)  # the bot answers again
+
+
+def _waiting_boden_handoff(chat) -> tuple[object, int]:
+    person = chat("boden", "sv")
+    person.send("Jag vill prata med en människa")
+    person.send("/handoff_chat")
+    person.send("Det gäller mitt uppehållstillstånd.")
+    queued = person.send("/handoff_yes")
+    return person, queued[-1]["custom"]["handoff_id"]
+
+
+def test_a_jokkmokk_host_cannot_read_claim_or_post_in_a_boden_conversation(stack: Stack, chat, hosts) -> None:
+    _, handoff_id = _waiting_boden_handoff(chat)
+    other = hosts["jokkmokk"]
+    assert other.client.get(f"/console/handoffs/{handoff_id}").status_code == 404
+    assert other.client.get(f"/console/handoffs/{handoff_id}/messages").status_code == 404
+    for action, data in (("claim", {}), ("message", {"text": "hej"}), ("handback", {}), ("resolve", {"note": "x"})):
+        assert other.post(f"/console/handoffs/{handoff_id}/{action}", **data).status_code == 404, action
+    page = hosts["boden"].client.get(f"/console/handoffs/{handoff_id}").text
+    assert "hej" not in page.split("Det gäller mitt uppehållstillstånd.")[-1]
+    assert "/claim" in page  # still waiting: nobody claimed it
+
+
+def test_strangers_and_other_sites_are_refused(stack: Stack, chat, hosts) -> None:
+    _, handoff_id = _waiting_boden_handoff(chat)
+    stranger = httpx.Client(base_url=stack.app_url)
+    assert stranger.get("/console").status_code == 401
+    assert stranger.get(f"/console/handoffs/{handoff_id}").status_code == 401
+    assert stranger.post(f"/console/handoffs/{handoff_id}/claim").status_code == 401
+    boden = hosts["boden"]
+    forged = boden.client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": "guess"})
+    assert forged.status_code == 403
+    cross_site = boden.client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": boden.csrf},
+                                   headers={"origin": "https://evil.example"})
+    assert cross_site.status_code == 403
+    assert "/claim" in boden.client.get(f"/console/handoffs/{handoff_id}").text  # nothing changed
+
+
+def test_logins_are_throttled_after_repeated_failures(stack: Stack, hosts) -> None:
+    client = httpx.Client(base_url=stack.app_url, follow_redirects=False)
+    email = f"nobody.{uuid.uuid4().hex[:6]}@boden.example"
+    for _ in range(5):
+        assert client.post("/console/login", data={"email": email, "password": "wrong"}).status_code == 303
+    refused = client.post("/console/login", data={"email": email, "password": "wrong"})
+    assert refused.status_code == 200 and "15" in refused.text
+
+
+def test_with_no_host_online_the_request_becomes_a_ticket(stack: Stack, chat) -> None:
+    person = chat("skelleftea", "en")  # no Skellefteå host account exists in these tests
+    person.send("I want to talk to a person")
+    person.send("/handoff_email")
+    asked = person.send("it's anna.k@example.com")
+    assert asked[-1]["text"] == catalog_text("en", "handoff_ask_need")
+    person.send("We are moving in March and need help with preschool.")
+    done = person.send("/handoff_yes")
+    assert done[-1]["custom"]["handoff_status"] == "ticket"
+    how = catalog_text("en", "handoff_by_email", contact="anna.k@example.com")
+    assert done[-1]["text"] == catalog_text("en", "handoff_ticket_no_hours", municipality_name="Skellefteå", how=how)
+    answer = person.send("How do I find an apartment in Skellefteå?")
+    assert any(m["custom"].get("faq_id") for m in answer)  # a ticket does not silence the bot

@@ -21,6 +21,7 @@ import municipalities
 from bot.catalog import text
 from connectors.store import now
 from handoff.hosts import HostStore
+from handoff.privacy import STORAGE_LANGUAGE, labels, mask
 from handoff.records import Handoff, HandoffStore
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -91,7 +92,9 @@ class Intake:
         if handoff.step == "contact":
             return await self._contact(handoff, said)
         if handoff.step == "need":
-            handoff = await self.handoffs.change(handoff.id, need=said[:1000], step="consent")
+            # Stored in the ticket with identifiers masked, except the contact details given here.
+            need = mask(said[:1000], labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
+            handoff = await self.handoffs.change(handoff.id, need=need, step="consent")
             buttons = [{"title": text(lang, "handoff_yes"), "payload": YES},
                        {"title": text(lang, "handoff_no"), "payload": NO}]
             return [_message(lang, "handoff_ask_consent", handoff, buttons)]

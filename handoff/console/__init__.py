@@ -24,6 +24,7 @@ from connectors.gateway import Gateway
 from connectors.store import now
 from handoff.console.auth import COOKIE, Session, Sessions, check_csrf, current, same_origin
 from handoff.hosts import HostStore
+from handoff.privacy import labels, mask
 from handoff.records import Handoff, HandoffStore
 
 LOCALES = Path(__file__).resolve().parents[1] / "locales"
@@ -56,6 +57,12 @@ def _page(request: Request, template: str, **values: Any) -> HTMLResponse:
     response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
     response.headers["X-Frame-Options"] = "DENY"
     return response
+
+
+def masker(language: str, handoff: Handoff):
+    """Masks identifiers in what a host sees, except the contact details given for this handoff."""
+    keep = (handoff.contact_value or "",)
+    return lambda raw: mask(raw or "", labels(language), keep)
 
 
 def _minutes_since(moment: dt.datetime | None) -> int | None:
@@ -111,7 +118,9 @@ async def dashboard(request: Request, session: HostSession) -> HTMLResponse:
     scope = None if session.host.is_admin else session.host.municipality
     rows = {status: await handoffs.by_status(scope, (status,)) for status in ("waiting", "active", "ticket")}
     places = municipalities.load_all()
-    return _page(request, "dashboard.html", session=session, rows=rows, places=places, minutes=_minutes_since)
+    language = _language(request)
+    return _page(request, "dashboard.html", session=session, rows=rows, places=places, minutes=_minutes_since,
+                 masked=lambda h, raw: masker(language, h)(raw))
 
 
 @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
@@ -122,7 +131,7 @@ async def conversation(handoff_id: int, request: Request, session: HostSession) 
     canned = texts(_language(request)).get("canned", [])
     return _page(request, "conversation.html", session=session, handoff=handoff, transcript=transcript,
                  place=municipalities.load_all()[handoff.municipality], canned=canned,
-                 minutes=_minutes_since)
+                 minutes=_minutes_since, masked=masker(_language(request), handoff))
 
 
 @router.get("/handoffs/{handoff_id}/messages")
@@ -130,7 +139,8 @@ async def messages(*, handoff_id: int, request: Request, after: int = Query(0, g
                    session: HostSession) -> JSONResponse:
     handoff = await _visible(request, session, handoff_id)
     transcript = await request.app.state.gateway.store.transcript(handoff.conversation_id, limit=500)
-    fresh = [{"id": m.id, "direction": m.direction, "author": m.author, "text": m.text}
+    hide = masker(_language(request), handoff)
+    fresh = [{"id": m.id, "direction": m.direction, "author": m.author, "text": hide(m.text)}
              for m in transcript if m.id > after]
     return JSONResponse({"status": handoff.status, "messages": fresh})
 

@@ -80,6 +80,7 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
     handoff_id = queued[-1]["custom"]["handoff_id"]
 
     assert person.send("Halo, czy ktoś tu jest?") == []  # the bot stays silent while a host is awaited
+    assert person.send("Mój personnummer to 811228-9874") == []
 
     boden, jokkmokk = hosts["boden"], hosts["jokkmokk"]
     dashboard = boden.client.get("/console").text
@@ -89,6 +90,7 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
 
     transcript = boden.client.get(f"/console/handoffs/{handoff_id}").text
     assert "Chcę porozmawiać z człowiekiem" in transcript and "Halo, czy ktoś tu jest?" in transcript
+    assert "811228-9874" not in transcript and "[personnummer dolt]" in transcript  # masked for hosts
 
     assert boden.post(f"/console/handoffs/{handoff_id}/claim").status_code == 303
     joined = _later(stack, person.sender)

@@ -67,6 +67,8 @@ def _environment(config: Settings) -> dict[str, str]:
         RASA_TIMEOUT=str(config.rasa_timeout),
         CHANNELS_FILE=str(config.channels_file),
         PUBLIC_URL=config.base_url,
+        SMTP_HOST=config.smtp_host,
+        SMTP_PORT=str(config.smtp_port),
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONPATH=str(PROJECT_ROOT),

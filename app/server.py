@@ -35,6 +35,7 @@ from handoff.console.auth import Sessions
 from handoff.events import Events
 from handoff.hosts import HostStore
 from handoff.intake import Intake
+from handoff.notify import Notifier, SmtpSettings
 from handoff.records import HandoffStore
 
 CONSOLE_STATIC = Path(console.__file__).resolve().parent / "static"
@@ -54,7 +55,7 @@ def _warm_up() -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     config = settings()
     channels = load_channels(config.channels_file)
-    guard_logs(channels)
+    guard_logs(channels, extra_secrets=[config.smtp_password])
     store = Store(config.database)
     await store.create_schema()
     app.state.handoffs = HandoffStore(store)
@@ -69,7 +70,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.gateway.senders.update(web=web.sender(sio), telegram=telegram.sender(app.state.telegram))
     if app.state.whatsapp is not None:
         app.state.gateway.senders["whatsapp"] = app.state.whatsapp.deliver_to
-    pollers = [asyncio.create_task(channel.poll()) for channel in app.state.telegram.values()
+    background = []
+    if config.smtp_host:
+        smtp = SmtpSettings(config.smtp_host, config.smtp_port, config.smtp_from, config.smtp_user or None,
+                            config.smtp_password or None, config.smtp_starttls)
+        notifier = Notifier(smtp, app.state.events, app.state.handoffs, app.state.hosts, config.base_url)
+        background.append(asyncio.create_task(notifier.run()))
+    pollers = background + [asyncio.create_task(channel.poll()) for channel in app.state.telegram.values()
                if channel.config.mode == "polling"]
     app.state.ready = False
     executor = ActionExecutor()

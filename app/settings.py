@@ -23,6 +23,13 @@ class Settings:
     rasa_timeout: float = float(os.environ.get("RASA_TIMEOUT", "20"))
     #: Channel credentials (Telegram bots, WhatsApp numbers); kept outside git, see README.
     channels_file: Path = Path(os.environ.get("CHANNELS_FILE", PROJECT_ROOT / "var" / "channels.yml"))
+    #: Host e-mail notifications (unset SMTP_HOST: none). The password only from the environment.
+    smtp_host: str = os.environ.get("SMTP_HOST", "")
+    smtp_port: int = int(os.environ.get("SMTP_PORT", "25"))
+    smtp_from: str = os.environ.get("SMTP_FROM", "no-reply@localhost")
+    smtp_user: str = os.environ.get("SMTP_USER", "")
+    smtp_password: str = os.environ.get("SMTP_PASSWORD", "")
+    smtp_starttls: bool = os.environ.get("SMTP_STARTTLS", "") in ("1", "true", "yes")
     #: The address newcomers' browsers and platforms reach this server at (widget, webhooks).
     public_url: str = os.environ.get("PUBLIC_URL", "")
 

@@ -157,11 +157,11 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def guard_logs(channels: Channels) -> None:
+def guard_logs(channels: Channels, extra_secrets: list[str] | None = None) -> None:
     """Scrub secrets from every log handler and keep HTTP clients from logging request URLs."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.WARNING)
-    redact = RedactSecrets(channels.secrets())
+    redact = RedactSecrets(channels.secrets() + [s for s in extra_secrets or [] if s])
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ import pytest
 import yaml
 
 from app.run import Stack, running
-from app.settings import PROJECT_ROOT, on_free_ports
+from app.settings import PROJECT_ROOT, free_port, on_free_ports
 from tests.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
 
 #: Test credentials for the channel stand-ins; the secrets reach the app through ${ENV} references.
@@ -61,16 +63,40 @@ def _channels_file(path: Path, telegram_url: str, graph_url: str) -> None:
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
 
 
+class Mailbox:
+    """A real SMTP server (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: tuple[FakeTelegram, str],
-          fake_graph: tuple[FakeGraphApi, str]) -> Iterator[Stack]:
+          fake_graph: tuple[FakeGraphApi, str], mailbox: tuple[Mailbox, int]) -> Iterator[Stack]:
     """The real Rasa server (trained model, SQLite tracker store) and the real app server, with
     Telegram bots and WhatsApp numbers configured against the local platform stand-ins."""
     var_dir: Path = tmp_path_factory.mktemp("var")
     config = on_free_ports(var_dir)
     _channels_file(config.channels_file, fake_telegram[1], fake_graph[1])
     tenants = _open_around_the_clock(var_dir / "municipalities")
-    with running(config, log_dir=var_dir, extra_env={"MUNICIPALITIES_DIR": str(tenants)}) as started:
+    extra = {"MUNICIPALITIES_DIR": str(tenants), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox[1]),
+             "SMTP_FROM": "assistant@region.example"}
+    with running(config, log_dir=var_dir, extra_env=extra) as started:
         yield started
 
 

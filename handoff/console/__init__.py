@@ -128,10 +128,33 @@ async def conversation(handoff_id: int, request: Request, session: HostSession) 
     handoff = await _visible(request, session, handoff_id)
     gateway: Gateway = request.app.state.gateway
     transcript = await gateway.store.transcript(handoff.conversation_id, limit=500)
-    canned = texts(_language(request)).get("canned", [])
+    language = _language(request)
+    canned = texts(language).get("canned", [])
     return _page(request, "conversation.html", session=session, handoff=handoff, transcript=transcript,
                  place=municipalities.load_all()[handoff.municipality], canned=canned,
-                 minutes=_minutes_since, masked=masker(_language(request), handoff))
+                 minutes=_minutes_since, masked=masker(language, handoff),
+                 suggestions=await suggestions(handoff, transcript, language))
+
+
+async def suggestions(handoff: Handoff, transcript: list, host_language: str) -> list[dict[str, str]]:
+    """FAQ answers for the person's latest question, in the host's language and the person's."""
+    from actions.faq import retriever
+    from knowledge.content import entry_by_id
+
+    question = next((m.text for m in reversed(transcript) if m.direction == "in" and m.text), None)
+    if not question:
+        return []
+    hits = await asyncio.to_thread(retriever().search, question, handoff.municipality, handoff.language, None, 2)
+    found = []
+    for hit in hits:
+        entry = entry_by_id(hit.faq_id)
+        if entry is None:
+            continue
+        for_host, _ = entry.answer_in(host_language)
+        for_person, person_language = entry.answer_in(handoff.language)
+        found.append({"id": entry.id, "for_host": for_host, "for_person": for_person,
+                      "person_language": person_language})
+    return found
 
 
 @router.get("/handoffs/{handoff_id}/messages")

@@ -18,6 +18,7 @@ import pytest
 
 from app.run import Stack
 from bot.catalog import text as catalog_text
+from tests.platforms import wait_for
 
 PASSWORD = "correct horse battery staple"
 
@@ -61,7 +62,7 @@ def _later(stack: Stack, sender: str, after: int = 0) -> list[dict]:
     return reply.json()["messages"]
 
 
-def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, hosts) -> None:
+def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, hosts, mailbox) -> None:
     person = chat("boden", "pl")
     asked = person.send("Chcę porozmawiać z człowiekiem")
     method = asked[-1]
@@ -78,6 +79,12 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
     assert queued[-1]["custom"]["response"] == "handoff_queued"
     assert "1" in queued[-1]["text"]
     handoff_id = queued[-1]["custom"]["handoff_id"]
+
+    mails = wait_for(lambda: [m for m in mailbox[0].messages if f"/console/handoffs/{handoff_id}" in m.get_content()],
+                     what="the hosts' e-mail")
+    assert mails[0]["Subject"] == "[Boden] En inflyttare väntar i chatten"
+    assert "anna." in mails[0]["To"] and "jon." not in mails[0]["To"]  # Boden's hosts only
+    assert "Mój wniosek o zezwolenie na pobyt został odrzucony" in mails[0].get_content()
 
     assert person.send("Halo, czy ktoś tu jest?") == []  # the bot stays silent while a host is awaited
     assert person.send("Mój personnummer to 811228-9874") == []
@@ -100,7 +107,9 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
     said = _later(stack, person.sender, joined[-1]["id"])
     assert said[-1]["text"] == "Dzień dobry! Jak mogę pomóc?" and said[-1]["author"] == "host"
     assert person.send("Dziękuję, mam pytanie o mieszkanie.") == []  # goes to the host, not the bot
-    assert "Dziękuję, mam pytanie o mieszkanie." in boden.client.get(f"/console/handoffs/{handoff_id}").text
+    page = boden.client.get(f"/console/handoffs/{handoff_id}").text
+    assert "Dziękuję, mam pytanie o mieszkanie." in page
+    assert "Assistenten föreslår" in page and "boden.housing" in page  # FAQ help for the latest question
 
     assert boden.post(f"/console/handoffs/{handoff_id}/handback").status_code == 303
     back = _later(stack, person.sender, said[-1]["id"])

@@ -1,0 +1,88 @@
+"""E-mail to a municipality's hosts when a conversation starts waiting or a ticket is created.
+
+Consumes the same events as the console websocket. Sent with the standard library's SMTP client
+in a worker thread; configured by SMTP_HOST (unset: no e-mail), SMTP_PORT, SMTP_FROM,
+SMTP_USER/SMTP_PASSWORD and SMTP_STARTTLS. The text is in the hosts' language, identifiers in the
+person's words are masked, and the link opens the conversation in the console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+import municipalities
+from handoff.events import Events
+from handoff.hosts import HostStore, hosts
+from handoff.privacy import STORAGE_LANGUAGE, labels, mask
+from handoff.records import HandoffStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 25
+    sender: str = "no-reply@localhost"
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+
+
+def _send(settings: SmtpSettings, message: EmailMessage) -> None:
+    with smtplib.SMTP(settings.host, settings.port, timeout=15) as smtp:
+        if settings.starttls:
+            smtp.starttls()
+        if settings.user and settings.password:
+            smtp.login(settings.user, settings.password)
+        smtp.send_message(message)
+
+
+class Notifier:
+    def __init__(self, settings: SmtpSettings, events: Events, handoffs: HandoffStore, host_store: HostStore,
+                 console_url: str) -> None:
+        self.settings = settings
+        self.handoffs = handoffs
+        self.hosts = host_store
+        self.console_url = console_url.rstrip("/")
+        self.queue = events.subscribe(None)
+
+    async def run(self) -> None:
+        while True:
+            event = await self.queue.get()
+            if event.get("type") not in ("waiting", "ticket"):
+                continue
+            try:
+                await self.notify(int(event["handoff_id"]))
+            except (OSError, smtplib.SMTPException) as exc:
+                logger.warning("Could not e-mail the hosts about handoff %s: %s", event.get("handoff_id"),
+                               type(exc).__name__)
+
+    async def notify(self, handoff_id: int) -> None:
+        from handoff.console import texts
+
+        handoff = await self.handoffs.get(handoff_id)
+        if handoff is None:
+            return
+        async with self.hosts.engine.connect() as connection:
+            addresses = [row[0] for row in (await connection.execute(
+                select(hosts.c.email).where(hosts.c.municipality == handoff.municipality))).all()]
+        if not addresses:
+            return
+        t = texts(STORAGE_LANGUAGE)
+        place = municipalities.load_all()[handoff.municipality]
+        message = EmailMessage()
+        message["From"] = self.settings.sender
+        message["To"] = ", ".join(addresses)
+        message["Subject"] = t[f"mail_subject_{handoff.status}"].format(municipality=place.name)
+        need = mask(handoff.need or "", labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
+        message.set_content(t["mail_body"].format(
+            reason=t[f"reason_{handoff.reason}"], language=handoff.language, channel=handoff.channel, need=need,
+            link=f"{self.console_url}/console/handoffs/{handoff.id}"))
+        await asyncio.to_thread(_send, self.settings, message)

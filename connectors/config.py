@@ -80,6 +80,10 @@ class WhatsAppConfig(BaseModel):
     #: Graph API base including its version; tests point it at a local server.
     graph_api_url: str = "https://graph.facebook.com/v21.0"
     numbers: list[WhatsAppNumber] = Field(default_factory=list)
+    #: An approved message template hosts may send outside WhatsApp's 24-hour window, e.g. one that
+    #: asks the person to reply so the conversation can continue. Name and language as approved by Meta.
+    template_name: str | None = None
+    template_language: str = "sv"
 
     def municipality_of(self, phone_number_id: str) -> str | None:
         return next((n.municipality for n in self.numbers if n.phone_number_id == phone_number_id), None)

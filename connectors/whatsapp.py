@@ -15,6 +15,7 @@ HMAC and three JSON shapes.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -45,6 +46,15 @@ MAX_BUTTONS = 3
 MAX_ROWS = 10
 #: A webhook POST carries at most a few messages; refuse anything far larger unread.
 MAX_BODY = 1024 * 1024
+#: WhatsApp lets a business send free-form messages only this long after the person's last message.
+SERVICE_WINDOW = dt.timedelta(hours=24)
+
+
+def window_open(last_inbound_at: dt.datetime | None, moment: dt.datetime) -> bool:
+    if last_inbound_at is None:
+        return False
+    aware = last_inbound_at if last_inbound_at.tzinfo else last_inbound_at.replace(tzinfo=dt.UTC)
+    return moment - aware < SERVICE_WINDOW
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
@@ -147,8 +157,17 @@ class WhatsAppChannel:
         """Sends messages nobody asked for (a host's reply) from the number the person wrote to."""
         phone_number_id, wa_id = conversation.user_ref.split(":", 1)
         for reply in replies:
+            if reply.get("whatsapp_template"):
+                await self.send(phone_number_id, wa_id, self.template())
+                continue
             for message in await self.render(reply):
                 await self.send(phone_number_id, wa_id, message)
+
+    def template(self) -> dict[str, Any]:
+        if not self.config.template_name:
+            raise LookupError("no WhatsApp template is configured (whatsapp.template_name)")
+        return {"type": "template", "template": {"name": self.config.template_name,
+                                                 "language": {"code": self.config.template_language}}}
 
     async def render(self, reply: dict[str, Any]) -> list[dict[str, Any]]:
         """One bot message as Cloud API message objects (without recipient)."""

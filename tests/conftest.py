@@ -58,6 +58,7 @@ def _channels_file(path: Path, telegram_url: str, graph_url: str) -> None:
         ],
         "whatsapp": {"app_secret": "${TEST_WA_APP_SECRET}", "verify_token": WHATSAPP["verify_token"],
                      "access_token": "${TEST_WA_ACCESS_TOKEN}", "graph_api_url": graph_url,
+                     "template_name": "newcomer_follow_up",
                      "numbers": [{"phone_number_id": k, "municipality": v} for k, v in WHATSAPP["numbers"].items()]},
     }
     path.write_text(yaml.safe_dump(config), encoding="utf-8")

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 import municipalities
 from connectors.gateway import Gateway
 from connectors.store import now
+from connectors.whatsapp import window_open
 from handoff.console.auth import COOKIE, Session, Sessions, check_csrf, current, same_origin
 from handoff.hosts import HostStore
 from handoff.privacy import labels, mask
@@ -130,7 +131,10 @@ async def conversation(handoff_id: int, request: Request, session: HostSession) 
     transcript = await gateway.store.transcript(handoff.conversation_id, limit=500)
     language = _language(request)
     canned = texts(language).get("canned", [])
+    whatsapp = request.app.state.whatsapp
     return _page(request, "conversation.html", session=session, handoff=handoff, transcript=transcript,
+                 window_closed=await _window_closed(request, handoff),
+                 template_available=bool(whatsapp and whatsapp.config.template_name),
                  place=municipalities.load_all()[handoff.municipality], canned=canned,
                  minutes=_minutes_since, masked=masker(language, handoff),
                  suggestions=await suggestions(handoff, transcript, language))
@@ -193,6 +197,14 @@ async def claim(*, handoff_id: int, request: Request, csrf: str = Form(""),
     return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
 
 
+async def _window_closed(request: Request, handoff: Handoff) -> bool:
+    """WhatsApp refuses free-form messages 24 hours after the person's last message."""
+    if handoff.channel != "whatsapp":
+        return False
+    conversation = await request.app.state.gateway.store.conversation(handoff.conversation_id)
+    return conversation is None or not window_open(conversation.last_inbound_at, now())
+
+
 def _held_by(session: Session, handoff: Handoff) -> None:
     if handoff.status != "active" or (handoff.host_id != session.host.id and not session.host.is_admin):
         raise HTTPException(status_code=409, detail="claim the conversation first")
@@ -204,11 +216,29 @@ async def post_message(*, handoff_id: int, request: Request, text: str = Form(mi
     await check_csrf(request, session, csrf)
     handoff = await _visible(request, session, handoff_id)
     _held_by(session, handoff)
+    if await _window_closed(request, handoff):
+        raise HTTPException(status_code=409, detail="WhatsApp's 24-hour window has closed: send the template")
     message = {"text": text.strip(), "custom": {"language": handoff.language, "author": "host",
                                                 "host_name": session.host.first_name, "handoff_id": handoff.id}}
     delivered = await request.app.state.gateway.push(handoff.conversation_id, [message], author="host")
     if request.headers.get("accept", "").startswith("application/json"):
         return JSONResponse({"delivered": delivered})
+    return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
+
+
+@router.post("/handoffs/{handoff_id}/template")
+async def send_template(*, handoff_id: int, request: Request, csrf: str = Form(""), session: HostSession) -> Response:
+    """Outside WhatsApp's window only an approved template may go out; it invites the person to reply."""
+    await check_csrf(request, session, csrf)
+    handoff = await _visible(request, session, handoff_id)
+    _held_by(session, handoff)
+    if handoff.channel != "whatsapp" or request.app.state.whatsapp is None:
+        raise HTTPException(status_code=409, detail="templates exist only on WhatsApp")
+    message = {"text": f"[template {request.app.state.whatsapp.config.template_name}]", "whatsapp_template": True,
+               "custom": {"author": "host", "handoff_id": handoff.id}}
+    delivered = await request.app.state.gateway.push(handoff.conversation_id, [message], author="host")
+    if not delivered:
+        raise HTTPException(status_code=502, detail="the template could not be sent")
     return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
 
 

@@ -1,0 +1,51 @@
+"""Fixtures of the integration tests that need host accounts in the console."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+
+from app.run import Stack
+
+PASSWORD = "correct horse battery staple"
+
+
+def _add_host(stack: Stack, email: str, name: str, municipality: str) -> None:
+    env = {**os.environ, "VAR_DIR": str(stack.settings.var_dir), "DATABASE_URL": stack.settings.database,
+           "HOST_PASSWORD": PASSWORD}
+    done = subprocess.run([sys.executable, "-m", "handoff.hosts", "add", "--email", email, "--name", name,
+                           "--municipality", municipality], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+class Console:
+    """A host's browser session in the console, over HTTP."""
+
+    def __init__(self, stack: Stack, email: str) -> None:
+        self.client = httpx.Client(base_url=stack.app_url, timeout=30, follow_redirects=False)
+        reply = self.client.post("/console/login", data={"email": email, "password": PASSWORD})
+        assert reply.status_code == 303 and reply.headers["location"] == "/console", reply.text
+        cookie = reply.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        self.csrf = re.search(r'name="csrf" value="([^"]+)"', self.client.get("/console").text).group(1)
+
+    def post(self, path: str, **data: str) -> httpx.Response:
+        return self.client.post(path, data={"csrf": self.csrf, **data})
+
+
+@pytest.fixture(scope="session")
+def hosts(stack: Stack) -> dict[str, Console]:
+    suffix = uuid.uuid4().hex[:6]
+    _add_host(stack, f"anna.{suffix}@boden.example", "Anna", "boden")
+    _add_host(stack, f"jon.{suffix}@jokkmokk.example", "Jon", "jokkmokk")
+    return {"boden": Console(stack, f"anna.{suffix}@boden.example"),
+            "jokkmokk": Console(stack, f"jon.{suffix}@jokkmokk.example")}
+
+

@@ -56,7 +56,10 @@ class ActionChangeLanguage(Action):
 
 
 class ActionOfferHuman(Action):
-    """Points to the municipality's relocation service (the live handoff builds on this)."""
+    """Offers a human host: asked for, a personal case, or an emergency (which gets 112 first).
+
+    The reply carries ``handoff_offered``; the gateway then runs the handoff intake.
+    """
 
     def name(self) -> str:
         return "action_offer_human"
@@ -66,8 +69,13 @@ class ActionOfferHuman(Action):
     ) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         municipality = tracker.get_slot("municipality")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        response = {"emergency": "utter_emergency", "personal_case": "utter_personal_case"}.get(
+            intent, "utter_human_contact")
         if municipality not in municipalities.load_all():
+            if intent == "emergency":  # 112 at once, whatever else is unknown
+                dispatcher.utter_message(response="utter_emergency", language=language)
             dispatcher.utter_message(response="utter_ask_municipality", language=language)
             return []
-        dispatcher.utter_message(response="utter_human_contact", municipality=municipality, language=language)
+        dispatcher.utter_message(response=response, municipality=municipality, language=language)
         return []

@@ -15,6 +15,10 @@ from bot.catalog import autonyms, text
 from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
 from knowledge.content import FaqEntry, entry_by_id
 
+#: Responses that offer a human host, and why (the handoff records the reason).
+HANDOFF_REASONS = {"utter_human_contact": "asked", "utter_offer_human": "failed",
+                   "utter_personal_case": "personal", "utter_emergency": "emergency"}
+
 
 def _language(arguments: dict[str, Any], slots: dict[str, Any]) -> str:
     language = arguments.get("language") or slots.get("language")
@@ -106,13 +110,18 @@ def render(response: str, arguments: dict[str, Any], tracker: dict[str, Any]) ->
         return _faq_answer(arguments, language, place)
     if response == "utter_faq_choices":
         return _faq_choices(arguments, language, place)
-    if response in ("utter_human_contact", "utter_offer_human"):
+    if response in HANDOFF_REASONS:
         lines = _contact_lines(place, language) if place else []
-        if response == "utter_offer_human":
-            lines.insert(0, text(language, "utter_offer_human"))
-        custom = {"language": language, "response": response, "handoff_offered": True,
-                  "municipality": place.id if place else None}
+        if response != "utter_human_contact":
+            lines.insert(0, text(language, response, municipality_name=place.name if place else ""))
+        custom = {"language": language, "response": response, "handoff_offered": place is not None,
+                  "handoff_reason": HANDOFF_REASONS[response], "municipality": place.id if place else None}
         return {"text": "\n\n".join(lines), "custom": custom}
+    if response == "utter_confirm_delete":
+        buttons = [{"title": text(language, "delete_yes"), "payload": "/delete_confirm"},
+                   {"title": text(language, "delete_no"), "payload": "/delete_cancel"}]
+        return {"text": text(language, response), "buttons": buttons,
+                "custom": {"language": language, "response": response}}
     if response == "utter_ask_municipality":
         buttons = [
             {"title": m.name, "payload": "/choose_municipality" + json.dumps({"municipality": m.id})}

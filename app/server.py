@@ -64,7 +64,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.events = Events()
     intake = Intake(app.state.handoffs, app.state.hosts)
     app.state.gateway = Gateway(config.rasa_url, store, timeout=config.rasa_timeout, intake=intake,
-                                events=app.state.events)
+                                events=app.state.events, rasa_tracker_db=config.tracker_db)
     app.state.telegram = {bot.name: TelegramChannel(bot, app.state.gateway) for bot in channels.telegram}
     app.state.whatsapp = WhatsAppChannel(channels.whatsapp, app.state.gateway) if channels.whatsapp else None
     app.state.gateway.senders.update(web=web.sender(sio), telegram=telegram.sender(app.state.telegram))

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,11 +32,14 @@ from connectors.store import Conversation, Store
 from handoff.events import Events
 from handoff.intake import Intake
 from handoff.records import WITH_HUMAN
+from handoff.retention import forget
 
 logger = logging.getLogger(__name__)
 
 #: Longer messages are not questions a FAQ can answer; the person is asked to shorten them.
 MAX_CHARS = 2000
+#: The buttons of "delete my conversation?": the gateway itself deletes, Rasa never sees them.
+DELETE_CONFIRM, DELETE_CANCEL = "/delete_confirm", "/delete_cancel"
 #: Button payloads the gateway lets through to Rasa; any other leading "/" is plain text.
 PAYLOAD_INTENTS = ("choose_municipality", "change_language", "greet")
 _PAYLOAD = re.compile(r"^/(" + "|".join(PAYLOAD_INTENTS) + r")(\{.*\})?$", re.DOTALL)
@@ -123,8 +127,9 @@ class Gateway:
     """Records every message, forwards it to Rasa in order, and answers once per platform message."""
 
     def __init__(self, rasa_url: str, store: Store, timeout: float = 20.0, intake: Intake | None = None,
-                 events: Events | None = None) -> None:
+                 events: Events | None = None, rasa_tracker_db: Path | None = None) -> None:
         self.rasa_url = rasa_url.rstrip("/")
+        self.rasa_tracker_db = rasa_tracker_db
         self.store = store
         self.intake = intake
         self.events = events or Events()
@@ -171,6 +176,8 @@ class Gateway:
                 text = await self.store.payload(message.button_token) or ""
             cleaned = clean_text(text)
             known = await self.store.conversation(conversation_id)
+            if cleaned == DELETE_CONFIRM:
+                return await self._forget(message, known, deliver)
             stored = await self.store.record_inbound(
                 conversation_id, message.channel, message.user_id, message.municipality, cleaned,
                 external_id=message.message_id)
@@ -188,6 +195,18 @@ class Gateway:
                                    type(exc).__name__, exc)
             return replies
 
+    async def _forget(self, message: Inbound, known: Conversation | None, deliver: Deliver | None) -> list[dict]:
+        """The person asked to delete their conversation and confirmed: nothing of it is kept."""
+        replies = self._local_reply("utter_deleted", message, "", known)
+        await forget(self.store, [message.conversation_id], self.rasa_tracker_db)
+        logger.info("Deleted conversation %s at the person's request", message.conversation_id)
+        if deliver is not None:
+            try:
+                await deliver(replies)
+            except Exception as exc:
+                logger.warning("Could not confirm a deletion in %s: %s", message.conversation_id, type(exc).__name__)
+        return replies
+
     async def _route(self, message: Inbound, cleaned: str, known: Conversation | None,
                      conversation_id: str) -> tuple[list[dict], str, str]:
         """Who answers: the host (the bot stays silent), the handoff intake, or Rasa."""
@@ -196,6 +215,8 @@ class Gateway:
             await self.events.publish(handoff.municipality, {"type": "message", "handoff_id": handoff.id,
                                                              "conversation_id": conversation_id})
             return [], "for_host", "gateway"
+        if cleaned == DELETE_CANCEL:
+            return self._local_reply("utter_delete_cancelled", message, cleaned, known), "answered", "gateway"
         if self.intake is not None and handoff is not None and handoff.status == "intake":
             replies = await self.intake.step(handoff, cleaned)
             current = await self.intake.handoffs.get(handoff.id)

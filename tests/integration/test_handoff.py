@@ -136,3 +136,30 @@ def test_with_no_host_online_the_request_becomes_a_ticket(stack: Stack, chat) ->
     assert done[-1]["text"] == catalog_text("en", "handoff_ticket_no_hours", municipality_name="Skellefteå", how=how)
     answer = person.send("How do I find an apartment in Skellefteå?")
     assert any(m["custom"].get("faq_id") for m in answer)  # a ticket does not silence the bot
+
+
+def test_an_emergency_gets_112_at_once_and_the_offer_of_a_host(stack: Stack, chat) -> None:
+    reply = chat("lulea", "en").send("My husband collapsed in the kitchen and he is not breathing!")
+    assert reply[0]["custom"]["response"] in ("utter_welcome", "utter_emergency")
+    emergency = next(m for m in reply if m["custom"]["response"] == "utter_emergency")
+    assert emergency["text"].startswith(catalog_text("en", "utter_emergency"))
+    assert reply[-1]["custom"]["response"] == "handoff_ask_method"
+
+
+def test_a_person_can_have_their_conversation_deleted(stack: Stack, chat) -> None:
+    import sqlite3
+
+    person = chat("boden", "sv")
+    person.send("Hur söker jag förskoleplats i Boden? Mitt personnummer är 811228-9874.")
+    asked = person.send("Jag vill att du raderar den här konversationen")
+    confirm = asked[-1]
+    assert confirm["text"] == catalog_text("sv", "utter_confirm_delete")
+    assert [b["payload"] for b in confirm["buttons"]] == ["/delete_confirm", "/delete_cancel"]
+    done = person.send("/delete_confirm")
+    assert done[-1]["text"] == catalog_text("sv", "utter_deleted")
+    with sqlite3.connect(stack.settings.database.split("///", 1)[1]) as db:
+        assert db.execute("SELECT count(*) FROM messages WHERE conversation_id = ?",
+                          (f"api:{person.sender}",)).fetchone() == (0,)
+    with sqlite3.connect(stack.settings.tracker_db) as tracker:
+        assert tracker.execute("SELECT count(*) FROM events WHERE sender_id = ?",
+                               (f"api:{person.sender}",)).fetchone() == (0,)

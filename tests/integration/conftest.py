@@ -7,9 +7,12 @@ import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from app.run import Stack
 
@@ -29,6 +32,7 @@ class Console:
     """A host's browser session in the console, over HTTP."""
 
     def __init__(self, stack: Stack, email: str) -> None:
+        self.email = email
         self.client = httpx.Client(base_url=stack.app_url, timeout=30, follow_redirects=False)
         reply = self.client.post("/console/login", data={"email": email, "password": PASSWORD})
         assert reply.status_code == 303 and reply.headers["location"] == "/console", reply.text
@@ -47,5 +51,22 @@ def hosts(stack: Stack) -> dict[str, Console]:
     _add_host(stack, f"jon.{suffix}@jokkmokk.example", "Jon", "jokkmokk")
     return {"boden": Console(stack, f"anna.{suffix}@boden.example"),
             "jokkmokk": Console(stack, f"jon.{suffix}@jokkmokk.example")}
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags as the machine's own probe runs it: no sandbox as root, and no background traffic that
+# the closed network would refuse.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 

@@ -75,6 +75,8 @@ class Handoff:
     created_at: dt.datetime
     queued_at: dt.datetime | None
     claimed_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    note: str | None
 
 
 def _handoff(row: Any) -> Handoff:

@@ -194,7 +194,39 @@ async def claim(*, handoff_id: int, request: Request, csrf: str = Form(""),
     await _say(request, handoff, "handoff_host_joined", host_name=session.host.first_name,
                municipality_name=place.name)
     await request.app.state.events.publish(handoff.municipality, {"type": "claimed", "handoff_id": handoff.id})
+    await _update_queue(request, handoff.municipality)
     return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
+
+
+async def _update_queue(request: Request, municipality: str) -> None:
+    """Everyone still waiting moved up one place: tell them their new place, in their language."""
+    gateway: Gateway = request.app.state.gateway
+    if gateway.intake is None:
+        return
+    for waiting in await request.app.state.handoffs.by_status(municipality, ("waiting",)):
+        message = await gateway.intake.position_message(waiting)
+        await gateway.push(waiting.conversation_id, [message], author="gateway")
+
+
+@router.get("/history", response_class=HTMLResponse)
+async def history(request: Request, session: HostSession, q: str = Query("", max_length=200)) -> HTMLResponse:
+    """Closed conversations, newest first, optionally only those whose need, note or messages match."""
+    handoffs: HandoffStore = request.app.state.handoffs
+    scope = None if session.host.is_admin else session.host.municipality
+    closed = list(reversed(await handoffs.by_status(scope, ("resolved", "returned"))))[:500]
+    if q.strip():
+        needle = q.strip().casefold()
+        store = request.app.state.gateway.store
+        matching = []
+        for h in closed:
+            haystack = " ".join([h.need or "", h.note or ""] + [m.text or "" for m in await store.transcript(
+                h.conversation_id, limit=500)])
+            if needle in haystack.casefold():
+                matching.append(h)
+        closed = matching
+    language = _language(request)
+    return _page(request, "history.html", session=session, rows=closed, q=q, places=municipalities.load_all(),
+                 masked=lambda h, raw: masker(language, h)(raw))
 
 
 async def _window_closed(request: Request, handoff: Handoff) -> bool:

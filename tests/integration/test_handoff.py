@@ -77,6 +77,11 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
     answer = person.send("Jak znaleźć mieszkanie w Boden?")
     assert any(m["custom"].get("faq_id") for m in answer)  # the bot answers again
 
+    found = boden.client.get("/console/history", params={"q": "zezwolenie na pobyt"}).text
+    assert f"/console/handoffs/{handoff_id}" in found
+    assert f"/console/handoffs/{handoff_id}" not in boden.client.get("/console/history", params={"q": "xyzzy"}).text
+    assert f"/console/handoffs/{handoff_id}" not in hosts["jokkmokk"].client.get("/console/history").text
+
 
 def _waiting_boden_handoff(chat) -> tuple[object, int]:
     person = chat("boden", "sv")
@@ -163,3 +168,21 @@ def test_a_person_can_have_their_conversation_deleted(stack: Stack, chat) -> Non
     with sqlite3.connect(stack.settings.tracker_db) as tracker:
         assert tracker.execute("SELECT count(*) FROM events WHERE sender_id = ?",
                                (f"api:{person.sender}",)).fetchone() == (0,)
+
+
+def test_people_waiting_are_told_when_the_queue_moves(stack: Stack, chat, hosts) -> None:
+    hosts["boden"].client.get("/console")
+    _, first_id = _waiting_boden_handoff(chat)
+    second, second_id = _waiting_boden_handoff(chat)
+
+    def places() -> list[int]:
+        queued = [m for m in _later(stack, second.sender)
+                  if (m.get("custom") or {}).get("response") == "handoff_queued"]
+        return [int(m["text"].split("nummer ")[1].split(" ")[0]) for m in queued]
+
+    [initial] = places()
+    hosts["boden"].post(f"/console/handoffs/{first_id}/claim")
+    updated = wait_for(lambda: places() if len(places()) == 2 else None, what="a queue update")
+    assert updated == [initial, initial - 1]
+    hosts["boden"].post(f"/console/handoffs/{first_id}/resolve", note="klart")
+    hosts["boden"].post(f"/console/handoffs/{second_id}/claim")

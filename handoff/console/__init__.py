@@ -113,14 +113,26 @@ async def logout(*, request: Request, csrf: str = Form(""), session: HostSession
     return response
 
 
+async def _topic(store: Any, handoff: Handoff) -> str | None:
+    """The topic of the last FAQ answer the person got before the handoff (housing, schools…)."""
+    for message in reversed(await store.transcript(handoff.conversation_id, limit=50)):
+        custom = (message.data or {}).get("custom") or {}
+        if custom.get("topic"):
+            return str(custom["topic"])
+    return None
+
+
 @router.get("", response_class=HTMLResponse)
 async def dashboard(request: Request, session: HostSession) -> HTMLResponse:
     handoffs: HandoffStore = request.app.state.handoffs
     scope = None if session.host.is_admin else session.host.municipality
     rows = {status: await handoffs.by_status(scope, (status,)) for status in ("waiting", "active", "ticket")}
     places = municipalities.load_all()
+    store = request.app.state.gateway.store
+    topics = {h.id: await _topic(store, h) for status_rows in rows.values() for h in status_rows}
     language = _language(request)
     return _page(request, "dashboard.html", session=session, rows=rows, places=places, minutes=_minutes_since,
+                 topics=topics,
                  masked=lambda h, raw: masker(language, h)(raw))
 
 

@@ -19,8 +19,9 @@ from app.run import Stack
 PASSWORD = "correct horse battery staple"
 
 
-def _add_host(stack: Stack, email: str, name: str, municipality: str) -> None:
-    env = {**os.environ, "VAR_DIR": str(stack.settings.var_dir), "DATABASE_URL": stack.settings.database,
+def add_host(stack: Stack, email: str, name: str, municipality: str, database: str | None = None) -> None:
+    """Create a host account with the admin command, as an operator would."""
+    env = {**os.environ, "VAR_DIR": str(stack.settings.var_dir), "DATABASE_URL": database or stack.settings.database,
            "HOST_PASSWORD": PASSWORD}
     done = subprocess.run([sys.executable, "-m", "handoff.hosts", "add", "--email", email, "--name", name,
                            "--municipality", municipality], env=env, capture_output=True, text=True, timeout=60)
@@ -31,9 +32,9 @@ def _add_host(stack: Stack, email: str, name: str, municipality: str) -> None:
 class Console:
     """A host's browser session in the console, over HTTP."""
 
-    def __init__(self, stack: Stack, email: str) -> None:
+    def __init__(self, base_url: str, email: str) -> None:
         self.email = email
-        self.client = httpx.Client(base_url=stack.app_url, timeout=30, follow_redirects=False)
+        self.client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
         reply = self.client.post("/console/login", data={"email": email, "password": PASSWORD})
         assert reply.status_code == 303 and reply.headers["location"] == "/console", reply.text
         cookie = reply.headers["set-cookie"].lower()
@@ -47,10 +48,10 @@ class Console:
 @pytest.fixture(scope="session")
 def hosts(stack: Stack) -> dict[str, Console]:
     suffix = uuid.uuid4().hex[:6]
-    _add_host(stack, f"anna.{suffix}@boden.example", "Anna", "boden")
-    _add_host(stack, f"jon.{suffix}@jokkmokk.example", "Jon", "jokkmokk")
-    return {"boden": Console(stack, f"anna.{suffix}@boden.example"),
-            "jokkmokk": Console(stack, f"jon.{suffix}@jokkmokk.example")}
+    add_host(stack, f"anna.{suffix}@boden.example", "Anna", "boden")
+    add_host(stack, f"jon.{suffix}@jokkmokk.example", "Jon", "jokkmokk")
+    return {"boden": Console(stack.app_url, f"anna.{suffix}@boden.example"),
+            "jokkmokk": Console(stack.app_url, f"jon.{suffix}@jokkmokk.example")}
 
 
 CHROMIUM = "/usr/bin/chromium"

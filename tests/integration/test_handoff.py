@@ -7,9 +7,12 @@ GET /api/chat/<sender>/messages); the host uses the console's own HTTP endpoints
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
 
 from app.run import Stack
 from bot.catalog import text as catalog_text
@@ -186,3 +189,24 @@ def test_people_waiting_are_told_when_the_queue_moves(stack: Stack, chat, hosts)
     assert updated == [initial, initial - 1]
     hosts["boden"].post(f"/console/handoffs/{first_id}/resolve", note="klart")
     hosts["boden"].post(f"/console/handoffs/{second_id}/claim")
+
+
+def test_console_websocket_events_reach_only_the_municipalitys_hosts(stack: Stack, chat, hosts) -> None:
+    from websockets.sync.client import connect
+
+    url = stack.app_url.replace("http://", "ws://") + "/console/ws"
+
+    def socket(console: Console):
+        cookie = "; ".join(f"{k}={v}" for k, v in console.client.cookies.items())
+        return connect(url, additional_headers={"Cookie": cookie, "Origin": stack.app_url})
+
+    with socket(hosts["boden"]) as boden, socket(hosts["jokkmokk"]) as jokkmokk:
+        _, handoff_id = _waiting_boden_handoff(chat)
+        events = []
+        while not any(e.get("handoff_id") == handoff_id for e in events):
+            events.append(json.loads(boden.recv(timeout=30)))
+        with pytest.raises(TimeoutError):
+            jokkmokk.recv(timeout=3)  # nothing about Boden's conversation
+    stranger = connect(url, additional_headers={"Origin": stack.app_url})
+    with pytest.raises(ConnectionClosed):
+        stranger.recv(timeout=5)

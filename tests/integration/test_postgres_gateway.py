@@ -16,13 +16,15 @@ import pytest
 
 from app.run import APP_PY, Stack, _environment, _wait
 from app.settings import PROJECT_ROOT, free_port
+from tests.integration.conftest import Console, add_host
 
 
 @pytest.fixture(scope="module")
 def postgres_app(stack: Stack, postgres_url: str) -> Iterator[str]:
     port = free_port()
     env = _environment(stack.settings)
-    env.update(APP_PORT=str(port), DATABASE_URL=postgres_url)
+    env.update(APP_PORT=str(port), DATABASE_URL=postgres_url,
+               MUNICIPALITIES_DIR=str(stack.settings.var_dir / "municipalities"))  # hosts staffed around the clock
     log = open(stack.settings.var_dir / "app-postgres.log", "ab")  # noqa: SIM115 - closed below
     process = subprocess.Popen([str(APP_PY), "-m", "uvicorn", "app.server:app", "--host", "127.0.0.1",
                                 "--port", str(port), "--log-level", "warning"], cwd=PROJECT_ROOT, env=env,
@@ -51,3 +53,32 @@ def test_conversation_records_live_in_postgresql(postgres_app: str, postgres_url
     assert rows[0] == ("in", "person", "Hur ställer jag mitt barn i kö till förskola?")
     assert [r[1] for r in rows[1:]] and all(r[:2] == ("out", "bot") for r in rows[1:])
     assert (municipality, language) == ("lulea", "sv")
+
+
+def test_the_handoff_runs_on_postgresql(stack: Stack, postgres_app: str, postgres_url: str) -> None:
+    email = f"maria.{uuid.uuid4().hex[:6]}@lulea.example"
+    add_host(stack, email, "Maria", "lulea", database=postgres_url)
+    host = Console(postgres_app, email)
+    sender = f"pg-{uuid.uuid4().hex[:8]}"
+
+    def send(message: str) -> list[dict]:
+        reply = httpx.post(f"{postgres_app}/api/chat", timeout=60, json={
+            "sender": sender, "municipality": "lulea", "language": "uk", "message": message})
+        assert reply.status_code == 200
+        return reply.json()["messages"]
+
+    assert send("Я хочу поговорити з людиною")[-1]["custom"]["response"] == "handoff_ask_method"
+    send("/handoff_chat")
+    send("Мені відмовили у дозволі на проживання.")
+    queued = send("/handoff_yes")[-1]
+    assert queued["custom"]["handoff_status"] == "waiting"
+    handoff_id = queued["custom"]["handoff_id"]
+    assert send("Ви тут?") == []
+    assert host.post(f"/console/handoffs/{handoff_id}/claim").status_code == 303
+    assert host.post(f"/console/handoffs/{handoff_id}/message", text="Вітаю! Це Марія.").status_code == 303
+    later = httpx.get(f"{postgres_app}/api/chat/{sender}/messages").json()["messages"]
+    assert later[-1]["text"] == "Вітаю! Це Марія."
+    assert host.post(f"/console/handoffs/{handoff_id}/handback").status_code == 303
+    with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as db:
+        status, need = db.execute("SELECT status, need FROM handoffs WHERE id = %s", (handoff_id,)).fetchone()
+    assert status == "returned" and need == "Мені відмовили у дозволі на проживання."

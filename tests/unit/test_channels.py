@@ -144,3 +144,9 @@ def test_widget_language_follows_the_browser() -> None:
     assert widget_language("zh-CN,de-DE") == "de"
     assert widget_language("zh-CN") == "en"
     assert widget_language(None) == "en"
+
+
+def test_console_catalogs_are_complete_in_swedish_and_english() -> None:
+    from handoff.console import texts
+
+    assert set(texts("sv")) == set(texts("en"))

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.run import Stack
 from bot.catalog import text as catalog_text
+from tests.integration.conftest import Console
 from tests.platforms import wait_for
 
 

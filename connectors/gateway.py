@@ -218,12 +218,13 @@ class Gateway:
         if cleaned == DELETE_CANCEL:
             return self._local_reply("utter_delete_cancelled", message, cleaned, known), "answered", "gateway"
         if self.intake is not None and handoff is not None and handoff.status == "intake":
-            replies = await self.intake.step(handoff, cleaned)
+            intake_replies = await self.intake.step(handoff, cleaned)
             current = await self.intake.handoffs.get(handoff.id)
             if current is not None and current.status in ("waiting", "ticket"):
                 await self.events.publish(current.municipality, {"type": current.status, "handoff_id": current.id,
                                                                  "conversation_id": conversation_id})
-            return replies, "answered", "gateway"
+            if intake_replies is not None:
+                return intake_replies, "answered", "gateway"
         replies, status = await self._reply(message, cleaned, known)
         offer = next((r["custom"] for r in replies if isinstance(r.get("custom"), dict)
                       and r["custom"].get("handoff_offered") and r["custom"].get("municipality")), None)

@@ -81,8 +81,12 @@ class Intake:
         buttons.append({"title": text(lang, "handoff_cancel"), "payload": CANCEL})
         return _message(lang, "handoff_ask_method", handoff, buttons, municipality_name=place.name)
 
-    async def step(self, handoff: Handoff, said: str) -> list[dict[str, Any]]:
-        """The intake's answer to what the person said at the current step."""
+    async def step(self, handoff: Handoff, said: str) -> list[dict[str, Any]] | None:
+        """The intake's answer to what the person said at the current step.
+
+        None when the person, offered a host, simply asked something else: the offer lapses and
+        the bot answers that message.
+        """
         lang = handoff.language
         if said == CANCEL or (said == NO and handoff.step == "consent"):
             handoff = await self.handoffs.change(handoff.id, status="declined", step=None, closed_at=self.clock())
@@ -106,14 +110,15 @@ class Intake:
             return await self._submit(handoff)
         return []
 
-    async def _method(self, handoff: Handoff, said: str) -> list[dict[str, Any]]:
+    async def _method(self, handoff: Handoff, said: str) -> list[dict[str, Any]] | None:
         lang = handoff.language
         method = said[len(PAYLOAD):] if said.startswith(PAYLOAD) else None
         email, phone = find_email(said), find_phone(said)
         if method not in METHODS and (email or phone):  # typed their address straight away
             method = "email" if email else "phone"
         if method not in METHODS:
-            return [self._ask_method(handoff)]
+            await self.handoffs.change(handoff.id, status="declined", step=None, closed_at=self.clock())
+            return None
         if method == "chat":
             handoff = await self.handoffs.change(handoff.id, contact_method="chat", step="need")
             return [_message(lang, "handoff_ask_need", handoff)]

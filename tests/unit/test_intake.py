@@ -95,3 +95,14 @@ def test_phone_numbers_are_read_in_swedish_and_international_forms() -> None:
     assert find_phone("ring mig på 070-123 45 67") == "+46701234567"
     assert find_phone("my number is +48 601 234 567") == "+48601234567"
     assert find_phone("inget nummer här") is None
+
+
+def test_asking_something_else_instead_of_choosing_lets_the_offer_lapse(database_url: str) -> None:
+    async def body(intake: Intake, hosts: HostStore, store: Store) -> tuple[object, object]:
+        conversation_id = await _conversation(store)
+        await intake.begin(conversation_id, "boden", "test", "en", "failed")
+        handoff = await intake.handoffs.current(conversation_id)
+        return await intake.step(handoff, "How much does the bus cost?"), await intake.handoffs.current(conversation_id)
+
+    answer, current = _run(database_url, OPEN, body)
+    assert answer is None and current is None  # the bot answers the bus question instead

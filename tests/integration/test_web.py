@@ -164,6 +164,8 @@ def test_rasa_webchat_widget_works_against_the_gateway_unchanged(rasa_webchat_si
     reply.click()
     expect(page.locator(".rw-response").last).to_contain_text("Deutsch", timeout=60_000)
     page.reload()
-    page.locator(".rw-launcher").click() if page.locator(".rw-launcher").is_visible() else None
+    page.locator(".rw-launcher").wait_for()
+    if not page.locator(".rw-conversation-container").is_visible():
+        page.locator(".rw-launcher").click()
     expect(page.locator(".rw-response").filter(has_text="Wohnung").first).to_be_visible(timeout=30_000)
     context.close()

@@ -340,10 +340,9 @@ def test_up_to_date_check_loads_no_model_libraries(faq_root: Path, tmp_path: Pat
         print(built, sorted(heavy), round(time.perf_counter() - started, 3))
     """)
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, check=True)
-    built, heavy, seconds = result.stdout.split(" ", 2)
+    built, heavy, _seconds = result.stdout.split(" ", 2)
     assert built == "False"
-    assert heavy == "[]"
-    assert float(seconds) < 1.0
+    assert heavy == "[]"  # what makes it fast; the time itself is a figure for `make bench`, not a test
 
 
 def test_answer_sentences_skip_fragments() -> None:

@@ -149,7 +149,23 @@ async def conversation(handoff_id: int, request: Request, session: HostSession) 
                  template_available=bool(whatsapp and whatsapp.config.template_name),
                  place=municipalities.load_all()[handoff.municipality], canned=canned,
                  minutes=_minutes_since, masked=masker(language, handoff),
-                 suggestions=await suggestions(handoff, transcript, language))
+                 suggestions=await suggestions(handoff, transcript, language),
+                 shown=lambda raw: button_label(raw, language))
+
+
+#: The intake's button payloads, and the catalog text of the button the person pressed.
+_BUTTONS = {"/handoff_chat": "handoff_method_chat", "/handoff_email": "handoff_method_email",
+            "/handoff_phone": "handoff_method_phone", "/handoff_cancel": "handoff_cancel",
+            "/handoff_yes": "handoff_yes", "/handoff_no": "handoff_no"}
+
+
+def button_label(raw: str | None, language: str) -> str:
+    """A pressed button as the host would read it: "[Here in the chat]" rather than its payload."""
+    from bot.catalog import text
+
+    if raw in _BUTTONS:
+        return f"[{text(language, _BUTTONS[raw])}]"
+    return raw or ""
 
 
 async def suggestions(handoff: Handoff, transcript: list, host_language: str) -> list[dict[str, str]]:
@@ -168,7 +184,8 @@ async def suggestions(handoff: Handoff, transcript: list, host_language: str) ->
             continue
         for_host, _ = entry.answer_in(host_language)
         for_person, person_language = entry.answer_in(handoff.language)
-        found.append({"id": entry.id, "for_host": for_host, "for_person": for_person,
+        questions = entry.questions.get(host_language) or next(iter(entry.questions.values()))
+        found.append({"id": entry.id, "question": questions[0], "for_host": for_host, "for_person": for_person,
                       "person_language": person_language})
     return found
 

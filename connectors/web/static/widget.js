@@ -111,6 +111,7 @@
     root.appendChild(launcher);
 
     var socket = null, sessionId = null, typingTimer = null;
+    var unsent = [];  // written before the session was confirmed; sent right after
 
     function setTyping(on) {
       clearTimeout(typingTimer);
@@ -149,16 +150,17 @@
     }
 
     function say(message, shown) {
-      if (!message || !socket) return;
+      if (!message) return;
       clearReplies();
       addMessage("user", shown || message);
       setTyping(true);
-      socket.emit("user_uttered", {
+      var uttered = {
         message: message,
-        session_id: sessionId,
         message_id: (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(),
         customData: { municipality: municipality, language: browserLanguages[0] || "" },
-      });
+      };
+      if (socket && sessionId) socket.emit("user_uttered", Object.assign(uttered, { session_id: sessionId }));
+      else unsent.push(uttered);
     }
 
     function connect() {
@@ -172,6 +174,10 @@
         socket.on("session_confirm", function (data) {
           sessionId = (data && data.session_id) || data;
           localStorage.setItem(storageKey, sessionId);
+          unsent.forEach(function (uttered) {
+            socket.emit("user_uttered", Object.assign(uttered, { session_id: sessionId }));
+          });
+          unsent = [];
         });
         socket.on("history", function (data) {
           while (log.firstChild) log.removeChild(log.firstChild);

@@ -157,6 +157,7 @@ def main() -> int:
         f"""
 The newcomer assistant is running.
   Web chat (demo page):   {config.app_url}/demo/boden   (all municipalities: {config.app_url}/)
+  Host console:           {config.app_url}/console   (add hosts: .venv/app/bin/python -m handoff.hosts add …)
   Chat in the terminal:   make chat
   Chat over HTTP:         curl -s {config.app_url}/api/chat -H 'content-type: application/json' \\
                             -d '{{"sender": "demo-1", "municipality": "boden", "language": "pl", \\

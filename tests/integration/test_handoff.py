@@ -102,7 +102,8 @@ def test_a_jokkmokk_host_cannot_read_claim_or_post_in_a_boden_conversation(stack
     other = hosts["jokkmokk"]
     assert other.client.get(f"/console/handoffs/{handoff_id}").status_code == 404
     assert other.client.get(f"/console/handoffs/{handoff_id}/messages").status_code == 404
-    for action, data in (("claim", {}), ("message", {"text": "hej"}), ("handback", {}), ("resolve", {"note": "x"})):
+    for action, data in (("claim", {}), ("message", {"text": "hej"}), ("template", {}), ("handback", {}),
+                         ("resolve", {"note": "x"})):
         assert other.post(f"/console/handoffs/{handoff_id}/{action}", **data).status_code == 404, action
     page = hosts["boden"].client.get(f"/console/handoffs/{handoff_id}").text
     assert "hej" not in page.split("Det gäller mitt uppehållstillstånd.")[-1]

@@ -81,6 +81,16 @@ async def _visible(request: Request, session: Session, handoff_id: int) -> Hando
     return handoff
 
 
+@router.get("/language/{language}")
+async def choose_language(language: str) -> Response:
+    """Hosts work in Swedish or English; the choice is kept in a cookie."""
+    if language not in ("sv", "en"):
+        raise HTTPException(status_code=404, detail="the console speaks sv and en")
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie("console_lang", language, samesite="strict", path="/console", max_age=365 * 86400)
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, failed: int = 0) -> HTMLResponse:
     return _page(request, "login.html", failed=bool(failed))

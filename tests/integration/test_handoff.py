@@ -214,3 +214,11 @@ def test_console_websocket_events_reach_only_the_municipalitys_hosts(stack: Stac
         connect(url, additional_headers={"Origin": stack.app_url})
     with pytest.raises(InvalidStatus):  # a host's session, but from another site
         socket(hosts["boden"], origin="https://evil.example")
+
+
+def test_the_console_speaks_english_when_a_host_prefers_it(stack: Stack, hosts) -> None:
+    client = hosts["jokkmokk"].client
+    assert client.get("/console/language/en").status_code == 303
+    assert "<h2>Waiting (" in client.get("/console").text
+    client.get("/console/language/sv")
+    assert "<h2>Väntar (" in client.get("/console").text

@@ -31,7 +31,7 @@ from bot.catalog import text as catalog_text
 from bot.definitions import REGION_LANGUAGES
 from connectors.config import WhatsAppConfig
 from connectors.gateway import Gateway, Inbound
-from connectors.store import Conversation
+from connectors.store import Conversation, aware
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,7 @@ SERVICE_WINDOW = dt.timedelta(hours=24)
 def window_open(last_inbound_at: dt.datetime | None, moment: dt.datetime) -> bool:
     if last_inbound_at is None:
         return False
-    aware = last_inbound_at if last_inbound_at.tzinfo else last_inbound_at.replace(tzinfo=dt.UTC)
-    return moment - aware < SERVICE_WINDOW
+    return moment - aware(last_inbound_at) < SERVICE_WINDOW
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:

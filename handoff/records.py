@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 
-from connectors.store import Store, metadata, now
+from connectors.store import Store, aware, metadata, now
 
 #: intake → (waiting → active) | ticket → resolved; declined and returned end with the bot.
 OPEN = ("intake", "waiting", "active", "ticket")
@@ -135,7 +135,7 @@ class HandoffStore:
                  .order_by(handoffs.c.claimed_at.desc()).limit(limit))
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [(_aware(claimed) - _aware(queued)).total_seconds() for queued, claimed in rows]
+        return [(aware(claimed) - aware(queued)).total_seconds() for queued, claimed in rows]
 
     async def by_status(self, municipality: str | None, statuses: tuple[str, ...]) -> list[Handoff]:
         query = select(handoffs).where(handoffs.c.status.in_(statuses)).order_by(handoffs.c.id)
@@ -144,8 +144,3 @@ class HandoffStore:
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).mappings().all()
         return [_handoff(row) for row in rows]
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives naive datetimes back; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

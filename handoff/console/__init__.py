@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 import municipalities
 from connectors.gateway import Gateway
-from connectors.store import now
+from connectors.store import aware, now
 from connectors.whatsapp import window_open
 from handoff.console.auth import COOKIE, Session, Sessions, check_csrf, current, same_origin
 from handoff.hosts import HostStore
@@ -69,8 +69,7 @@ def masker(language: str, handoff: Handoff):
 def _minutes_since(moment: dt.datetime | None) -> int | None:
     if moment is None:
         return None
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return int((now() - aware).total_seconds() // 60)
+    return int((now() - aware(moment)).total_seconds() // 60)
 
 
 async def _visible(request: Request, session: Session, handoff_id: int) -> Handoff:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 from sqlalchemy import Column, DateTime, Integer, String, Table, delete, select
 
-from connectors.store import Store, metadata, now
+from connectors.store import Store, aware, metadata, now
 from handoff.hosts import Host, HostStore
 
 COOKIE = "host_session"
@@ -63,8 +63,7 @@ class Sessions:
                 select(host_sessions).where(host_sessions.c.token_hash == _digest(token)))).mappings().first()
         if row is None:
             return None
-        expires = row["expires_at"] if row["expires_at"].tzinfo else row["expires_at"].replace(tzinfo=dt.UTC)
-        if expires < now():
+        if aware(row["expires_at"]) < now():
             return None
         host = await self.hosts.get(row["host_id"])
         return None if host is None else Session(host=host, csrf=row["csrf"])

@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
-from bot.definitions import TOPIC_INTENTS
+from base.definitions import TOPIC_INTENTS
 from knowledge.content import entries_for
 from municipalities import fold
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 
 #: Languages langdetect may answer with: the supported ones plus a few common unsupported ones
 #: that do not mimic them on short texts (Russian would take most Ukrainian messages, Portuguese,

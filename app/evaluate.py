@@ -20,7 +20,7 @@ import yaml
 
 from app.run import running
 from app.settings import PROJECT_ROOT, on_free_ports
-from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 
 EVAL_FILE = PROJECT_ROOT / "eval" / "utterances.yml"
 FALLBACK_INTENTS = {"out_of_scope", "nlu_fallback"}

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 import municipalities
-from bot.catalog import autonyms, text
-from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from base.catalog import autonyms, text
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 from knowledge.content import FaqEntry, entry_by_id
 
 #: Responses that offer a human host, and why (the handoff records the reason).

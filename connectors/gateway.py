@@ -27,7 +27,7 @@ import httpx
 
 from actions.language import choose_language, normalise_code
 from app.nlg import render as render_response
-from bot.catalog import text as catalog_text
+from base.catalog import text as catalog_text
 from connectors.store import Conversation, Store
 from handoff.events import Events
 from handoff.intake import Intake

@@ -27,8 +27,8 @@ import phonenumbers
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from bot.catalog import text as catalog_text
-from bot.definitions import REGION_LANGUAGES
+from base.catalog import text as catalog_text
+from base.definitions import REGION_LANGUAGES
 from connectors.config import WhatsAppConfig
 from connectors.gateway import Gateway, Inbound
 from connectors.store import Conversation, aware

@@ -18,7 +18,7 @@ from typing import Any
 import phonenumbers
 
 import municipalities
-from bot.catalog import text
+from base.catalog import text
 from connectors.store import now
 from handoff.hosts import HostStore
 from handoff.privacy import STORAGE_LANGUAGE, labels, mask

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
 
-from bot.definitions import FAQ_TOPICS, LANGUAGES, REQUIRED_ANSWER_LANGUAGES
+from base.definitions import FAQ_TOPICS, LANGUAGES, REQUIRED_ANSWER_LANGUAGES
 
 FAQ_ROOT = Path(__file__).resolve().parent / "faq"
 SHARED_LAYER = "shared"
@@ -79,7 +79,7 @@ class FaqEntry(BaseModel):
         """The answer text and the language it is really in (English when missing)."""
         if language in self.answer:
             return self.answer[language], language
-        from bot.definitions import FALLBACK_LANGUAGE
+        from base.definitions import FALLBACK_LANGUAGE
 
         return self.answer[FALLBACK_LANGUAGE], FALLBACK_LANGUAGE
 

@@ -161,7 +161,7 @@ def analyzer(lang: str | None) -> Analyzer:
 @lru_cache(maxsize=1)
 def all_stop_words() -> frozenset[str]:
     """Stop words of every supported language, for queries whose language is unknown."""
-    from bot.definitions import LANGUAGES
+    from base.definitions import LANGUAGES
 
     words: set[str] = set()
     for lang in LANGUAGES:

@@ -27,8 +27,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 import municipalities
 from actions.language import normalise_code
-from bot.catalog import text as catalog_text
-from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from base.catalog import text as catalog_text
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 from connectors.gateway import Gateway, Inbound
 from connectors.store import Conversation, StoredMessage
 
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 SOCKET_IO_CLIENT = Path(__file__).resolve().parents[2] / "node_modules" / "socket.io-client" / "dist"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-#: The widget's own texts, looked up in bot/locales/<lang>.yml.
+#: The widget's own texts, looked up in base/locales/<lang>.yml.
 WIDGET_TEXTS = ("web_title", "web_open", "web_close", "web_notice", "web_input_label", "web_placeholder",
                 "web_send", "web_typing", "web_offline", "web_options")
 

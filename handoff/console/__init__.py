@@ -170,7 +170,7 @@ _BUTTONS = {"/handoff_chat": "handoff_method_chat", "/handoff_email": "handoff_m
 
 def button_label(raw: str | None, language: str) -> str:
     """A pressed button as the host would read it: "[Here in the chat]" rather than its payload."""
-    from bot.catalog import text
+    from base.catalog import text
 
     if raw in _BUTTONS:
         return f"[{text(language, _BUTTONS[raw])}]"
@@ -212,7 +212,7 @@ async def messages(*, handoff_id: int, request: Request, after: int = Query(0, g
 
 async def _say(request: Request, handoff: Handoff, key: str, **values: Any) -> None:
     """A message to the person in their language, from the catalogs (host joined, handed back…)."""
-    from bot.catalog import text
+    from base.catalog import text
 
     message = {"text": text(handoff.language, key, **values),
                "custom": {"language": handoff.language, "response": key, "handoff_id": handoff.id}}

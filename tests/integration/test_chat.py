@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.catalog import text as catalog_text
+from base.catalog import text as catalog_text
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from app.run import Stack
-from bot.catalog import text as catalog_text
+from base.catalog import text as catalog_text
 from tests.integration.conftest import PASSWORD
 from tests.integration.test_web import SCREENSHOTS
 

@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from app.run import Stack
-from bot.catalog import text as catalog_text
+from base.catalog import text as catalog_text
 from tests.integration.conftest import Console
 from tests.platforms import wait_for
 

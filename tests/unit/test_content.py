@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 import municipalities
-from bot.definitions import LANGUAGES
+from base.definitions import LANGUAGES
 from knowledge.content import FAQ_ROOT, entries_for, load_layer
 from knowledge.validate import problems
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from bot.catalog import text as catalog_text
+from base.catalog import text as catalog_text
 from connectors.gateway import MAX_CHARS, Gateway, Inbound, clean_text, to_rasa_text
 from connectors.store import Store
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.catalog import text
+from base.catalog import text
 from connectors.store import Store
 from handoff.hosts import HostStore
 from handoff.intake import CANCEL, YES, Intake, find_phone

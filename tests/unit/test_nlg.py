@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from app import nlg
-from bot.catalog import catalog, text
-from bot.definitions import LANGUAGES
+from base.catalog import catalog, text
+from base.definitions import LANGUAGES
 from knowledge.content import FaqEntry
 
 LOCAL = FaqEntry(

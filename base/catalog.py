@@ -1,4 +1,4 @@
-"""Per-language catalogs of the assistant's fixed texts (bot/locales/<lang>.yml).
+"""Per-language catalogs of the assistant's fixed texts (base/locales/<lang>.yml).
 
 Every user-facing sentence the assistant says on its own lives in these files, never in code.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bot.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 

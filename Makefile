@@ -64,23 +64,25 @@ validate: .venv/app/.installed
 	$(APP_PY) -m knowledge.validate
 
 run: install $(MODEL_DIR)/.provisioned models/.trained index
-	$(APP_PY) -m app.run
+	$(APP_PY) -m app run
 
 chat: .venv/app/.installed
-	$(APP_PY) -m app.chat
+	$(APP_PY) -m app chat
 
 lint: .venv/app/.installed
 	.venv/app/bin/ruff check .
+	.venv/app/bin/lint-imports --no-cache
 
 test: install /usr/bin/chromium $(MODEL_DIR)/.provisioned models/.trained index
 	.venv/app/bin/ruff check .
+	.venv/app/bin/lint-imports --no-cache
 	$(APP_PY) -m pytest tests
 
 eval: install $(MODEL_DIR)/.provisioned models/.trained index
-	$(APP_PY) -m app.evaluate
+	$(APP_PY) -m app eval
 
 bench: install $(MODEL_DIR)/.provisioned models/.trained index
-	$(APP_PY) -m app.bench
+	$(APP_PY) -m app bench
 
 clean:
 	rm -rf models var .cache/index

@@ -16,7 +16,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
-from actions.language import choose_language, normalise_code, requested_language
+from assistant.language import choose_language, normalise_code, requested_language
+from base.messages import RasaMetadata
 
 
 def first_user_message_of_session(tracker: Tracker) -> bool:
@@ -34,9 +35,9 @@ def entity_value(tracker: Tracker, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def message_metadata(tracker: Tracker) -> dict[str, Any]:
-    metadata = tracker.latest_message.get("metadata") or {}
-    return metadata if isinstance(metadata, dict) else {}
+def message_metadata(tracker: Tracker) -> RasaMetadata:
+    """What the gateway said about the message (its channel's municipality, the client's language)."""
+    return RasaMetadata.from_wire(tracker.latest_message.get("metadata"))
 
 
 def decide_municipality(tracker: Tracker, known: dict[str, municipalities.Municipality]) -> str | None:
@@ -52,7 +53,7 @@ def decide_municipality(tracker: Tracker, known: dict[str, municipalities.Munici
         return mentioned[0]
     if current in known:
         return current
-    from_channel = message_metadata(tracker).get("municipality")
+    from_channel = message_metadata(tracker).municipality
     return from_channel if from_channel in known else None
 
 
@@ -71,7 +72,7 @@ def decide_language(tracker: Tracker) -> str:
     return choose_language(
         text,
         current=current,
-        hint=message_metadata(tracker).get("language"),
+        hint=message_metadata(tracker).language,
         requested=requested,
     )
 

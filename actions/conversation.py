@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import municipalities
 from actions.context import entity_value
 from actions.faq import answer
-from actions.language import normalise_code, requested_language
+from assistant.language import normalise_code, requested_language
 
 
 class ActionChooseMunicipality(Action):

@@ -16,18 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
 from base.definitions import TOPIC_INTENTS
-from knowledge.content import entries_for
+from knowledge.content.entries import entries_for
+from knowledge.search.retriever import shared_retriever
 from municipalities import fold
 
 #: Below this NLU confidence the intent is too unsure to narrow the search by topic.
 TOPIC_CONFIDENCE = 0.6
-
-
-@lru_cache(maxsize=1)
-def retriever():
-    from knowledge.retriever import Retriever
-
-    return Retriever()
 
 
 @lru_cache(maxsize=32)
@@ -96,8 +90,8 @@ def answer(
     if exact is not None:  # a button of a close call, or a question asked word for word
         dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
-    hits = retriever().search(text, municipality=municipality, language=language, topic=topic_of(tracker))
-    decision = retriever().decide(hits)
+    hits = shared_retriever().search(text, municipality=municipality, language=language, topic=topic_of(tracker))
+    decision = shared_retriever().decide(hits)
     if decision.outcome == "answer":
         best = decision.hits[0]
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))

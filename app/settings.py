@@ -1,37 +1,72 @@
-"""Process settings from the environment, with embedded defaults for `make run`."""
+"""Process settings: read from the environment when asked for (``settings()``), with embedded
+defaults for `make run`.
+
+Nothing reads the environment at import time, so a test or a command can set variables first and
+then ask; secrets are ``SecretStr`` and print as ``**********`` in reprs, logs and errors.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pydantic import SecretStr
+
+from base.paths import PROJECT_ROOT
+
+__all__ = ["PROJECT_ROOT", "Settings", "free_port", "on_free_ports", "settings"]
 
 
 @dataclass(frozen=True)
 class Settings:
-    app_host: str = os.environ.get("APP_HOST", "127.0.0.1")
-    app_port: int = int(os.environ.get("APP_PORT", "8000"))
-    rasa_port: int = int(os.environ.get("RASA_PORT", "5005"))
-    rasa_url: str = os.environ.get("RASA_URL", f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
-    var_dir: Path = Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var"))
+    app_host: str = "127.0.0.1"
+    app_port: int = 8000
+    rasa_port: int = 5005
+    #: Where the gateway reaches Rasa; by default Rasa's port on this machine.
+    rasa_url: str = "http://127.0.0.1:5005"
+    var_dir: Path = PROJECT_ROOT / "var"
     #: Conversation records; SQLite in var/ unless set, e.g. postgresql+psycopg://user@host/db.
-    database_url: str = os.environ.get("DATABASE_URL", "")
+    database_url: str = ""
     #: Seconds the gateway waits for Rasa before it apologises and offers a human host.
-    rasa_timeout: float = float(os.environ.get("RASA_TIMEOUT", "20"))
+    rasa_timeout: float = 20.0
     #: Channel credentials (Telegram bots, WhatsApp numbers); kept outside git, see README.
-    channels_file: Path = Path(os.environ.get("CHANNELS_FILE", PROJECT_ROOT / "var" / "channels.yml"))
-    #: Host e-mail notifications (unset SMTP_HOST: none). The password only from the environment.
-    smtp_host: str = os.environ.get("SMTP_HOST", "")
-    smtp_port: int = int(os.environ.get("SMTP_PORT", "25"))
-    smtp_from: str = os.environ.get("SMTP_FROM", "no-reply@localhost")
-    smtp_user: str = os.environ.get("SMTP_USER", "")
-    smtp_password: str = os.environ.get("SMTP_PASSWORD", "")
-    smtp_starttls: bool = os.environ.get("SMTP_STARTTLS", "") in ("1", "true", "yes")
+    channels_file: Path = PROJECT_ROOT / "var" / "channels.yml"
+    #: Host e-mail notifications (unset smtp_host: none). The password only from the environment.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "no-reply@localhost"
+    smtp_user: str = ""
+    smtp_password: SecretStr = field(default_factory=lambda: SecretStr(""))
+    smtp_starttls: bool = False
     #: The address newcomers' browsers and platforms reach this server at (widget, webhooks).
-    public_url: str = os.environ.get("PUBLIC_URL", "")
+    public_url: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings an operator gave in the environment (README, "Settings")."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        rasa_port = int(env.get("RASA_PORT", defaults.rasa_port))
+        return cls(
+            app_host=env.get("APP_HOST", defaults.app_host),
+            app_port=int(env.get("APP_PORT", defaults.app_port)),
+            rasa_port=rasa_port,
+            rasa_url=env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+            var_dir=Path(env.get("VAR_DIR", defaults.var_dir)),
+            database_url=env.get("DATABASE_URL", ""),
+            rasa_timeout=float(env.get("RASA_TIMEOUT", defaults.rasa_timeout)),
+            channels_file=Path(env.get("CHANNELS_FILE", defaults.channels_file)),
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=int(env.get("SMTP_PORT", defaults.smtp_port)),
+            smtp_from=env.get("SMTP_FROM", defaults.smtp_from),
+            smtp_user=env.get("SMTP_USER", ""),
+            smtp_password=SecretStr(env.get("SMTP_PASSWORD", "")),
+            smtp_starttls=env.get("SMTP_STARTTLS", "") in ("1", "true", "yes"),
+            public_url=env.get("PUBLIC_URL", ""),
+        )
 
     @property
     def app_url(self) -> str:
@@ -50,6 +85,10 @@ class Settings:
         return self.var_dir / "rasa-tracker.sqlite"
 
 
+def settings() -> Settings:
+    return Settings.from_env()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -62,8 +101,4 @@ def on_free_ports(var_dir: Path, **overrides: object) -> Settings:
     values: dict = dict(app_port=free_port(), rasa_port=rasa_port, rasa_url=f"http://127.0.0.1:{rasa_port}",
                         var_dir=var_dir, channels_file=var_dir / "channels.yml", public_url="")
     values.update(overrides)
-    return Settings(**values)
-
-
-def settings() -> Settings:
-    return Settings()
+    return replace(settings(), **values)

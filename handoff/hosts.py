@@ -1,29 +1,23 @@
-"""Relocation hosts' accounts: created by an admin command, passwords hashed with Argon2id.
+"""Relocation hosts' accounts: passwords hashed with Argon2id, login throttling, who is online.
 
-    python -m handoff.hosts add --email anna@boden.se --name Anna --municipality boden
-    python -m handoff.hosts add --email lead@region.se --name Lea --admin
-
-The password is asked for at the prompt (or read from HOST_PASSWORD for scripted set-ups), never
-taken as an argument, so it does not land in shell history or process lists.
+Accounts are created by an operator's command (``python -m app hosts add``), never through the
+web. Throttling is kept in the database so that it holds across app processes.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import datetime as dt
-import getpass
-import os
-import sys
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 import municipalities
-from connectors.store import Store, metadata, now
+from base.clock import now
+from storage.schema import hosts, login_failures
+from storage.store import Store
 
 #: A host counts as online while their console has been in touch within this time.
 ONLINE_WINDOW = dt.timedelta(seconds=90)
@@ -33,27 +27,6 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-
-hosts = Table(
-    "hosts",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("email", String(200), nullable=False, unique=True),
-    Column("first_name", String(80), nullable=False),
-    Column("municipality", String(64)),  # None for an admin, who sees every municipality
-    Column("is_admin", Boolean, nullable=False, default=False),
-    Column("password_hash", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen_at", DateTime(timezone=True)),
-)
-
-login_failures = Table(
-    "login_failures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(200), nullable=False, index=True),  # "email:…" or "ip:…"
-    Column("at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -148,38 +121,8 @@ class HostStore:
             rows = (await connection.execute(query)).mappings().all()
         return [_host(dict(row)) for row in rows]
 
-
-async def _add(args: argparse.Namespace, password: str) -> Host:
-    from app.settings import settings
-
-    store = Store(settings().database)
-    await store.create_schema()
-    try:
-        return await HostStore(store).add(args.email, args.name, password, args.municipality, args.admin)
-    finally:
-        await store.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m handoff.hosts", description="Manage host accounts.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add = sub.add_parser("add", help="create a host account")
-    add.add_argument("--email", required=True)
-    add.add_argument("--name", required=True, help="first name, shown to newcomers")
-    add.add_argument("--municipality", help="the municipality the host works for")
-    add.add_argument("--admin", action="store_true", help="sees every municipality")
-    args = parser.parse_args(argv)
-    if not args.admin and not args.municipality:
-        parser.error("a host needs --municipality (or --admin)")
-    password = os.environ.get("HOST_PASSWORD") or getpass.getpass("Password (at least 12 characters): ")
-    try:
-        host = asyncio.run(_add(args, password))
-    except ValueError as exc:
-        print(f"Not created: {exc}", file=sys.stderr)
-        return 1
-    print(f"Created host {host.email} ({'admin' if host.is_admin else host.municipality}).")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    async def addresses(self, municipality: str) -> list[str]:
+        """The e-mail addresses of the municipality's hosts (admins are not notified)."""
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(select(hosts.c.email).where(hosts.c.municipality == municipality))).all()
+        return [row[0] for row in rows]

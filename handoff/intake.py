@@ -19,13 +19,14 @@ import phonenumbers
 
 import municipalities
 from base.catalog import text
-from connectors.store import now
+from base.clock import now
+from base.messages import BotMessage, Button, HandoffReason, Meta
 from handoff.hosts import HostStore
-from handoff.privacy import STORAGE_LANGUAGE, labels, mask
-from handoff.records import Handoff, HandoffStore
+from handoff.privacy import labels, mask
+from handoff.records import ContactMethod, Handoff, HandoffStore, Status, Step
+from handoff.texts import STORAGE_LANGUAGE
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-METHODS = ("chat", "email", "phone")
 #: Button payloads of the intake (the gateway never forwards them to Rasa).
 PAYLOAD = "/handoff_"
 CANCEL, YES, NO = f"{PAYLOAD}cancel", f"{PAYLOAD}yes", f"{PAYLOAD}no"
@@ -33,15 +34,15 @@ WEEKDAY_KEYS = ("weekday_mon", "weekday_tue", "weekday_wed", "weekday_thu", "wee
                 "weekday_sun")
 
 
-def _message(language: str, key: str, handoff: Handoff | None = None, buttons: list[dict] | None = None,
-             **values: Any) -> dict[str, Any]:
-    custom = {"language": language, "response": key}
-    if handoff is not None:
-        custom.update(handoff_id=handoff.id, handoff_status=handoff.status)
-    message: dict[str, Any] = {"text": text(language, key, **values), "custom": custom}
-    if buttons:
-        message["buttons"] = buttons
-    return message
+def _message(language: str, key: str, handoff: Handoff | None = None, buttons: tuple[Button, ...] = (),
+             **values: Any) -> BotMessage:
+    meta = Meta(language=language, response=key, handoff_id=handoff.id if handoff else None,
+                handoff_status=handoff.status if handoff else None)
+    return BotMessage(text=text(language, key, **values), buttons=buttons, meta=meta)
+
+
+def _consent_buttons(language: str) -> tuple[Button, ...]:
+    return (Button(text(language, "handoff_yes"), YES), Button(text(language, "handoff_no"), NO))
 
 
 def find_phone(raw: str) -> str | None:
@@ -70,84 +71,84 @@ class Intake:
         self.clock = clock
 
     async def begin(self, conversation_id: str, municipality: str, channel: str, language: str,
-                    reason: str) -> list[dict[str, Any]]:
+                    reason: HandoffReason) -> list[BotMessage]:
         handoff = await self.handoffs.start(conversation_id, municipality, channel, language, reason)
         return [self._ask_method(handoff)]
 
-    def _ask_method(self, handoff: Handoff) -> dict[str, Any]:
+    def _ask_method(self, handoff: Handoff) -> BotMessage:
         lang = handoff.language
         place = municipalities.load_all()[handoff.municipality]
-        buttons = [{"title": text(lang, f"handoff_method_{m}"), "payload": f"{PAYLOAD}{m}"} for m in METHODS]
-        buttons.append({"title": text(lang, "handoff_cancel"), "payload": CANCEL})
+        buttons = tuple(Button(text(lang, f"handoff_method_{m}"), f"{PAYLOAD}{m}") for m in ContactMethod)
+        buttons += (Button(text(lang, "handoff_cancel"), CANCEL),)
         return _message(lang, "handoff_ask_method", handoff, buttons, municipality_name=place.name)
 
-    async def step(self, handoff: Handoff, said: str) -> list[dict[str, Any]] | None:
+    async def step(self, handoff: Handoff, said: str) -> list[BotMessage] | None:
         """The intake's answer to what the person said at the current step.
 
         None when the person, offered a host, simply asked something else: the offer lapses and
         the bot answers that message.
         """
         lang = handoff.language
-        if said == CANCEL or (said == NO and handoff.step == "consent"):
-            handoff = await self.handoffs.change(handoff.id, status="declined", step=None, closed_at=self.clock())
+        if said == CANCEL or (said == NO and handoff.step == Step.CONSENT):
+            handoff = await self.handoffs.change(handoff.id, status=Status.DECLINED, step=None,
+                                                 closed_at=self.clock())
             return [_message(lang, "handoff_declined", handoff)]
-        if handoff.step == "method":
+        if handoff.step == Step.METHOD:
             return await self._method(handoff, said)
-        if handoff.step == "contact":
+        if handoff.step == Step.CONTACT:
             return await self._contact(handoff, said)
-        if handoff.step == "need":
+        if handoff.step == Step.NEED:
             # Stored in the ticket with identifiers masked, except the contact details given here.
             need = mask(said[:1000], labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
-            handoff = await self.handoffs.change(handoff.id, need=need, step="consent")
-            buttons = [{"title": text(lang, "handoff_yes"), "payload": YES},
-                       {"title": text(lang, "handoff_no"), "payload": NO}]
-            return [_message(lang, "handoff_ask_consent", handoff, buttons)]
-        if handoff.step == "consent":
+            handoff = await self.handoffs.change(handoff.id, need=need, step=Step.CONSENT)
+            return [_message(lang, "handoff_ask_consent", handoff, _consent_buttons(lang))]
+        if handoff.step == Step.CONSENT:
             if said != YES:
-                buttons = [{"title": text(lang, "handoff_yes"), "payload": YES},
-                           {"title": text(lang, "handoff_no"), "payload": NO}]
-                return [_message(lang, "handoff_ask_consent", handoff, buttons)]
+                return [_message(lang, "handoff_ask_consent", handoff, _consent_buttons(lang))]
             return await self._submit(handoff)
         return []
 
-    async def _method(self, handoff: Handoff, said: str) -> list[dict[str, Any]] | None:
+    async def _method(self, handoff: Handoff, said: str) -> list[BotMessage] | None:
         lang = handoff.language
-        method = said[len(PAYLOAD):] if said.startswith(PAYLOAD) else None
+        chosen = said[len(PAYLOAD):] if said.startswith(PAYLOAD) else ""
+        method = ContactMethod(chosen) if chosen in tuple(ContactMethod) else None
         email, phone = find_email(said), find_phone(said)
-        if method not in METHODS and (email or phone):  # typed their address straight away
-            method = "email" if email else "phone"
-        if method not in METHODS:
-            await self.handoffs.change(handoff.id, status="declined", step=None, closed_at=self.clock())
+        if method is None and (email or phone):  # typed their address straight away
+            method = ContactMethod.EMAIL if email else ContactMethod.PHONE
+        if method is None:
+            await self.handoffs.change(handoff.id, status=Status.DECLINED, step=None, closed_at=self.clock())
             return None
-        if method == "chat":
-            handoff = await self.handoffs.change(handoff.id, contact_method="chat", step="need")
+        if method == ContactMethod.CHAT:
+            handoff = await self.handoffs.change(handoff.id, contact_method=method, step=Step.NEED)
             return [_message(lang, "handoff_ask_need", handoff)]
-        value = email if method == "email" else phone
+        value = email if method == ContactMethod.EMAIL else phone
         if value:
-            handoff = await self.handoffs.change(handoff.id, contact_method=method, contact_value=value, step="need")
+            handoff = await self.handoffs.change(handoff.id, contact_method=method, contact_value=value,
+                                                 step=Step.NEED)
             return [_message(lang, "handoff_ask_need", handoff)]
-        handoff = await self.handoffs.change(handoff.id, contact_method=method, step="contact")
+        handoff = await self.handoffs.change(handoff.id, contact_method=method, step=Step.CONTACT)
         return [_message(lang, f"handoff_ask_{method}", handoff)]
 
-    async def _contact(self, handoff: Handoff, said: str) -> list[dict[str, Any]]:
+    async def _contact(self, handoff: Handoff, said: str) -> list[BotMessage]:
         lang = handoff.language
-        value = find_email(said) if handoff.contact_method == "email" else find_phone(said)
+        value = find_email(said) if handoff.contact_method == ContactMethod.EMAIL else find_phone(said)
         if not value:
             return [_message(lang, f"handoff_invalid_{handoff.contact_method}", handoff)]
-        handoff = await self.handoffs.change(handoff.id, contact_value=value, step="need")
+        handoff = await self.handoffs.change(handoff.id, contact_value=value, step=Step.NEED)
         return [_message(lang, "handoff_ask_need", handoff)]
 
-    async def _submit(self, handoff: Handoff) -> list[dict[str, Any]]:
+    async def _submit(self, handoff: Handoff) -> list[BotMessage]:
         """Into the queue when a host can answer now; otherwise a ticket with an honest time."""
         lang = handoff.language
         place = municipalities.load_all()[handoff.municipality]
         moment = self.clock()
         staffed = place.office_hours.is_open(moment) and bool(await self.hosts.online(handoff.municipality))
         if staffed:
-            handoff = await self.handoffs.change(handoff.id, status="waiting", step=None, consent=True,
+            handoff = await self.handoffs.change(handoff.id, status=Status.WAITING, step=None, consent=True,
                                                  queued_at=moment)
             return [await self.position_message(handoff)]
-        handoff = await self.handoffs.change(handoff.id, status="ticket", step=None, consent=True, queued_at=moment)
+        handoff = await self.handoffs.change(handoff.id, status=Status.TICKET, step=None, consent=True,
+                                             queued_at=moment)
         opening = place.office_hours.next_opening(moment)
         how = text(lang, f"handoff_by_{handoff.contact_method}", contact=handoff.contact_value or "")
         if opening is None or opening <= moment + dt.timedelta(minutes=1):  # open, but nobody online
@@ -155,7 +156,7 @@ class Intake:
         return [_message(lang, "handoff_ticket", handoff, how=how, municipality_name=place.name,
                          opening=format_opening(opening, lang))]
 
-    async def position_message(self, handoff: Handoff) -> dict[str, Any]:
+    async def position_message(self, handoff: Handoff) -> BotMessage:
         """The person's place in the queue and, when there is history to go on, the usual wait."""
         place = municipalities.load_all()[handoff.municipality]
         position = await self.handoffs.waiting_before(handoff) + 1

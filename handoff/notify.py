@@ -14,13 +14,12 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import select
-
 import municipalities
-from handoff.events import Events
-from handoff.hosts import HostStore, hosts
-from handoff.privacy import STORAGE_LANGUAGE, labels, mask
+from handoff.events import EventKind, Events
+from handoff.hosts import HostStore
+from handoff.privacy import labels, mask
 from handoff.records import HandoffStore
+from handoff.texts import STORAGE_LANGUAGE, host_texts
 
 logger = logging.getLogger(__name__)
 
@@ -56,26 +55,22 @@ class Notifier:
     async def run(self) -> None:
         while True:
             event = await self.queue.get()
-            if event.get("type") not in ("waiting", "ticket"):
+            if event.kind not in (EventKind.WAITING, EventKind.TICKET):
                 continue
             try:
-                await self.notify(int(event["handoff_id"]))
+                await self.notify(event.handoff_id)
             except (OSError, smtplib.SMTPException) as exc:
-                logger.warning("Could not e-mail the hosts about handoff %s: %s", event.get("handoff_id"),
+                logger.warning("Could not e-mail the hosts about handoff %s: %s", event.handoff_id,
                                type(exc).__name__)
 
     async def notify(self, handoff_id: int) -> None:
-        from handoff.console import texts
-
         handoff = await self.handoffs.get(handoff_id)
         if handoff is None:
             return
-        async with self.hosts.engine.connect() as connection:
-            addresses = [row[0] for row in (await connection.execute(
-                select(hosts.c.email).where(hosts.c.municipality == handoff.municipality))).all()]
+        addresses = await self.hosts.addresses(handoff.municipality)
         if not addresses:
             return
-        t = texts(STORAGE_LANGUAGE)
+        t = host_texts(STORAGE_LANGUAGE)
         place = municipalities.load_all()[handoff.municipality]
         message = EmailMessage()
         message["From"] = self.settings.sender

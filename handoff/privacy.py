@@ -10,15 +10,10 @@ stays readable.
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
 
 import phonenumbers
-import yaml
 
-LOCALES = Path(__file__).resolve().parent / "locales"
-#: Tickets are stored with the labels of the hosts' working language.
-STORAGE_LANGUAGE = "sv"
+from handoff.texts import host_texts
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 #: YYMMDD-NNNN, YYYYMMDDNNNN, with -, + or nothing between (+ marks a person over 100).
@@ -63,8 +58,7 @@ def mask(text: str, labels: dict[str, str], keep: tuple[str, ...] = ()) -> str:
     return "".join(pieces) + text[last:]
 
 
-@cache
 def labels(language: str) -> dict[str, str]:
-    """The replacement labels in the host console's language (handoff/locales)."""
-    texts = yaml.safe_load((LOCALES / f"{language}.yml").read_text(encoding="utf-8"))
+    """The replacement labels in a host language (tickets are stored with STORAGE_LANGUAGE's)."""
+    texts = host_texts(language)
     return {kind: texts[f"mask_{kind}"] for kind in ("id_number", "card", "email", "phone")}

@@ -8,53 +8,54 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    Text,
-    and_,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import and_, func, or_, select, update
 
-from connectors.store import Store, aware, metadata, now
+from base.clock import now
+from base.messages import HandoffReason
+from storage.schema import handoffs
+from storage.store import Store, aware
 
-#: intake → (waiting → active) | ticket → resolved; declined and returned end with the bot.
-OPEN = ("intake", "waiting", "active", "ticket")
-WITH_HUMAN = ("waiting", "active")
 
-handoffs = Table(
-    "handoffs",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("conversation_id", String(200), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
-           index=True),
-    Column("municipality", String(64), nullable=False, index=True),
-    Column("channel", String(20), nullable=False),
-    Column("language", String(8), nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("step", String(12)),  # intake: method | contact | need | consent
-    Column("reason", String(12), nullable=False),  # asked | failed | personal | emergency
-    Column("contact_method", String(8)),  # chat | email | phone
-    Column("contact_value", String(200)),
-    Column("need", Text),
-    Column("consent", Boolean, nullable=False, default=False),
-    Column("host_id", Integer),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("queued_at", DateTime(timezone=True)),
-    Column("claimed_at", DateTime(timezone=True)),
-    Column("closed_at", DateTime(timezone=True)),
-    Column("note", Text),
-)
+class Status(StrEnum):
+    """Where a handoff stands: intake → (waiting → active) | ticket → resolved.
+
+    ``declined`` (the person said no thanks, or asked something else) and ``returned`` (the host
+    handed back) end with the bot answering again.
+    """
+
+    INTAKE = "intake"
+    WAITING = "waiting"
+    ACTIVE = "active"
+    TICKET = "ticket"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+    DECLINED = "declined"
+
+
+#: A handoff in one of these is still going on.
+OPEN = (Status.INTAKE, Status.WAITING, Status.ACTIVE, Status.TICKET)
+#: While a host is awaited or chatting, the bot stays silent.
+WITH_HUMAN = (Status.WAITING, Status.ACTIVE)
+#: How a handoff ended (the console's history).
+CLOSED = (Status.RESOLVED, Status.RETURNED)
+
+
+class Step(StrEnum):
+    """The intake's question the person is answering."""
+
+    METHOD = "method"
+    CONTACT = "contact"
+    NEED = "need"
+    CONSENT = "consent"
+
+
+class ContactMethod(StrEnum):
+    CHAT = "chat"
+    EMAIL = "email"
+    PHONE = "phone"
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,10 @@ class Handoff:
     municipality: str
     channel: str
     language: str
-    status: str
-    step: str | None
-    reason: str
-    contact_method: str | None
+    status: Status
+    step: Step | None
+    reason: HandoffReason
+    contact_method: ContactMethod | None
     contact_value: str | None
     need: str | None
     consent: bool
@@ -80,7 +81,11 @@ class Handoff:
 
 
 def _handoff(row: Any) -> Handoff:
-    return Handoff(**{name: row[name] for name in Handoff.__dataclass_fields__})
+    values = {name: row[name] for name in Handoff.__dataclass_fields__}
+    values.update(status=Status(row["status"]), reason=HandoffReason(row["reason"]),
+                  step=Step(row["step"]) if row["step"] else None,
+                  contact_method=ContactMethod(row["contact_method"]) if row["contact_method"] else None)
+    return Handoff(**values)
 
 
 class HandoffStore:
@@ -96,11 +101,11 @@ class HandoffStore:
         return None if row is None else _handoff(row)
 
     async def start(self, conversation_id: str, municipality: str, channel: str, language: str,
-                    reason: str) -> Handoff:
+                    reason: HandoffReason) -> Handoff:
         async with self.engine.begin() as connection:
             result = await connection.execute(handoffs.insert().values(
                 conversation_id=conversation_id, municipality=municipality, channel=channel, language=language,
-                status="intake", step="method", reason=reason, consent=False, created_at=now()))
+                status=Status.INTAKE, step=Step.METHOD, reason=reason, consent=False, created_at=now()))
             new_id = int(result.inserted_primary_key[0])
         found = await self.get(new_id)
         assert found is not None
@@ -123,7 +128,7 @@ class HandoffStore:
         earlier = or_(handoffs.c.queued_at < handoff.queued_at,
                       and_(handoffs.c.queued_at == handoff.queued_at, handoffs.c.id < handoff.id))
         query = select(func.count()).select_from(handoffs).where(
-            handoffs.c.municipality == handoff.municipality, handoffs.c.status == "waiting", earlier)
+            handoffs.c.municipality == handoff.municipality, handoffs.c.status == Status.WAITING, earlier)
         async with self.engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
 
@@ -137,7 +142,7 @@ class HandoffStore:
             rows = (await connection.execute(query)).all()
         return [(aware(claimed) - aware(queued)).total_seconds() for queued, claimed in rows]
 
-    async def by_status(self, municipality: str | None, statuses: tuple[str, ...]) -> list[Handoff]:
+    async def by_status(self, municipality: str | None, statuses: tuple[Status, ...]) -> list[Handoff]:
         query = select(handoffs).where(handoffs.c.status.in_(statuses)).order_by(handoffs.c.id)
         if municipality is not None:
             query = query.where(handoffs.c.municipality == municipality)

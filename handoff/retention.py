@@ -1,6 +1,6 @@
 """Deletes conversations, their messages and handoffs after each municipality's retention period.
 
-    python -m handoff.retention            # run it daily (cron, a systemd timer, a k8s CronJob)
+    python -m app retention            # run it daily (cron, a systemd timer, a k8s CronJob)
 
 A conversation is kept for its municipality's ``retention_days`` after its last message; one with
 no municipality (the person never said which) for the shortest period any municipality sets.
@@ -10,7 +10,6 @@ person wrote remains. The same deletion serves a person who asks the bot to forg
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sqlite3
 from pathlib import Path
@@ -18,8 +17,9 @@ from pathlib import Path
 from sqlalchemy import delete, or_, select
 
 import municipalities
-from connectors.store import Store, conversations, messages, now
-from handoff.records import handoffs
+from base.clock import now
+from storage.schema import conversations, handoffs, messages
+from storage.store import Store
 
 
 async def forget(store: Store, conversation_ids: list[str], rasa_tracker_db: Path | None) -> int:
@@ -55,24 +55,3 @@ async def expired(store: Store, moment: dt.datetime) -> list[str]:
 
 async def run(store: Store, rasa_tracker_db: Path | None, moment: dt.datetime | None = None) -> int:
     return await forget(store, await expired(store, moment or now()), rasa_tracker_db)
-
-
-def main() -> int:
-    from app.settings import settings
-
-    config = settings()
-
-    async def go() -> int:
-        store = Store(config.database)
-        await store.create_schema()
-        try:
-            return await run(store, config.tracker_db)
-        finally:
-            await store.close()
-
-    print(f"Deleted {asyncio.run(go())} conversation(s) past their retention period.")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

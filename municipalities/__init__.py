@@ -92,7 +92,7 @@ class Municipality(BaseModel):
     host_contact: HostContact
     office_hours: OfficeHours
     #: Days after a conversation's last message before it and its handoffs are deleted
-    #: (`python -m handoff.retention`). A municipality's own decision; 90 unless it sets one.
+    #: (`python -m app retention`). A municipality's own decision; 90 unless it sets one.
     retention_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator("languages")

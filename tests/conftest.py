@@ -13,8 +13,8 @@ import httpx
 import pytest
 import yaml
 
-from app.run import Stack, running
 from app.settings import PROJECT_ROOT, free_port, on_free_ports
+from app.stack import Stack, running
 from tests.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
 
 #: Test credentials for the channel stand-ins; the secrets reach the app through ${ENV} references.

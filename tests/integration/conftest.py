@@ -1,4 +1,5 @@
-"""Fixtures of the integration tests that need host accounts in the console."""
+"""The integration tests: they start the real Rasa and app servers. Every test in this folder is
+marked ``integration`` here, once, so ``pytest -m "not integration"`` runs the fast suite alone."""
 
 from __future__ import annotations
 
@@ -14,16 +15,23 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from app.run import Stack
+from app.stack import Stack
 
 PASSWORD = "correct horse battery staple"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.integration)
 
 
 def add_host(stack: Stack, email: str, name: str, municipality: str, database: str | None = None) -> None:
     """Create a host account with the admin command, as an operator would."""
     env = {**os.environ, "VAR_DIR": str(stack.settings.var_dir), "DATABASE_URL": database or stack.settings.database,
            "HOST_PASSWORD": PASSWORD}
-    done = subprocess.run([sys.executable, "-m", "handoff.hosts", "add", "--email", email, "--name", name,
+    done = subprocess.run([sys.executable, "-m", "app", "hosts", "add", "--email", email, "--name", name,
                            "--municipality", municipality], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert PASSWORD not in done.stdout + done.stderr

@@ -8,8 +8,6 @@ import pytest
 
 from base.catalog import text as catalog_text
 
-pytestmark = pytest.mark.integration
-
 URL = re.compile(r"https?://\S+")
 
 
@@ -154,7 +152,7 @@ def test_bad_input_gets_a_polite_reply_in_the_persons_language(chat, text: str, 
 
 
 def test_a_close_call_button_answers_its_question(chat) -> None:
-    from knowledge.content import entries_for
+    from knowledge.content.entries import entries_for
 
     entry = next(e for e in entries_for("lulea") if e.id == "lulea.housing.lulebo_queue")
     button_payload = entry.questions["en"][0]  # what utter_faq_choices puts in a button

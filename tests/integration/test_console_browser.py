@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from app.run import Stack
+from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.integration.conftest import PASSWORD
 from tests.integration.test_web import SCREENSHOTS

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from app.run import Stack
+from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.integration.conftest import Console
 from tests.platforms import wait_for

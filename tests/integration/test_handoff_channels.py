@@ -11,7 +11,7 @@ import sqlite3
 
 import httpx
 
-from app.run import Stack
+from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.conftest import TELEGRAM, WHATSAPP
 from tests.platforms import post_signed, telegram_callback_update, telegram_text_update, wait_for, whatsapp_webhook

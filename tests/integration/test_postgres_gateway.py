@@ -14,8 +14,8 @@ import httpx
 import psycopg
 import pytest
 
-from app.run import APP_PY, Stack, _environment, _wait
 from app.settings import PROJECT_ROOT, free_port
+from app.stack import Stack, _environment, _wait, app_command
 from tests.integration.conftest import Console, add_host
 
 
@@ -26,9 +26,8 @@ def postgres_app(stack: Stack, postgres_url: str) -> Iterator[str]:
     env.update(APP_PORT=str(port), DATABASE_URL=postgres_url,
                MUNICIPALITIES_DIR=str(stack.settings.var_dir / "municipalities"))  # hosts staffed around the clock
     log = open(stack.settings.var_dir / "app-postgres.log", "ab")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([str(APP_PY), "-m", "uvicorn", "app.server:app", "--host", "127.0.0.1",
-                                "--port", str(port), "--log-level", "warning"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(app_command("127.0.0.1", port), cwd=PROJECT_ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/health", process, "app (PostgreSQL)", 180)
         yield f"http://127.0.0.1:{port}"

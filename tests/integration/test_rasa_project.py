@@ -6,12 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from app.run import MODEL, RASA_BIN
 from app.settings import PROJECT_ROOT
-
-pytestmark = pytest.mark.integration
+from app.stack import MODEL, RASA_BIN
 
 
 def _rasa(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:

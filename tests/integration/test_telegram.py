@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from app.run import Stack
+from app.stack import Stack
 from tests.conftest import TELEGRAM
 from tests.platforms import FakeTelegram, telegram_callback_update, telegram_text_update, wait_for
 
@@ -132,7 +132,7 @@ def test_set_webhook_command_registers_each_bot_with_its_secret(stack: Stack, fa
     fake, _ = fake_telegram
     env = {**os.environ, "CHANNELS_FILE": str(stack.settings.channels_file),
            "PUBLIC_URL": "https://assistant.example.org"}
-    done = subprocess.run([sys.executable, "-m", "connectors.telegram", "set-webhook"], env=env,
+    done = subprocess.run([sys.executable, "-m", "app", "telegram", "set-webhook"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "https://assistant.example.org/telegram/boden/webhook" in done.stdout

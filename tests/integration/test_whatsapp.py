@@ -10,7 +10,7 @@ import json
 
 import httpx
 
-from app.run import Stack
+from app.stack import Stack
 from tests.conftest import WHATSAPP
 from tests.platforms import meta_signature, post_signed, wait_for, whatsapp_status_webhook, whatsapp_webhook
 

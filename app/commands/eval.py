@@ -1,0 +1,113 @@
+"""Evaluate how well the assistant understands and answers, per language (`make eval`).
+
+Reads eval/utterances.yml (written independently of the training data) and prints, per language:
+intent accuracy (Rasa's NLU, /model/parse), FAQ top-1 accuracy (the entry the conversation
+answered with, or the first button of a close call), language-of-reply match, and fallback
+precision (of the replies that fell back, the share that should have). Languages without
+training data (nl, fr) are reported in a separate block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+
+from app.settings import on_free_ports
+from app.stack import running
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from base.paths import PROJECT_ROOT
+
+EVAL_FILE = PROJECT_ROOT / "eval" / "utterances.yml"
+FALLBACK_INTENTS = {"out_of_scope", "nlu_fallback"}
+FALLBACK_NOTICES = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_human"}
+
+
+@dataclass
+class Tally:
+    intents: list[bool] = field(default_factory=list)
+    faqs: list[bool] = field(default_factory=list)
+    reply_language: list[bool] = field(default_factory=list)
+    fallbacks: list[bool] = field(default_factory=list)  # for each fallback: was it expected?
+
+    @staticmethod
+    def rate(values: list[bool]) -> str:
+        return f"{sum(values) / len(values):.3f} ({len(values):>3})" if values else "   -       "
+
+
+def _reply_outcome(messages: list[dict]) -> tuple[str | None, str | None, bool]:
+    """(answered faq id or first choice, language of the last reply, fell back?)."""
+    faq_id, language, fell_back = None, None, False
+    for message in messages:
+        custom = message.get("custom") or {}
+        language = custom.get("language", language)
+        if custom.get("faq_id") and faq_id is None:
+            faq_id = custom["faq_id"]
+        if custom.get("choices") and faq_id is None:
+            faq_id = custom["choices"][0]
+        fell_back = fell_back or custom.get("response") in FALLBACK_NOTICES or bool(custom.get("handoff_offered"))
+    return faq_id, language, fell_back
+
+
+def evaluate(app_url: str, rasa_url: str, items: list[dict]) -> dict[str, Tally]:
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    with httpx.Client(timeout=120) as client:
+        for item in items:
+            tally = tallies[item["language"]]
+            parsed = client.post(f"{rasa_url}/model/parse", json={"text": item["text"]}).json()
+            predicted = parsed["intent"]["name"]
+            expected_intent = item["intent"]
+            tally.intents.append(
+                predicted == expected_intent or (expected_intent == "out_of_scope" and predicted in FALLBACK_INTENTS)
+            )
+            body = {"sender": f"eval-{uuid.uuid4().hex[:10]}", "message": item["text"],
+                    "municipality": item.get("municipality", "boden")}
+            messages = client.post(f"{app_url}/api/chat", json=body).json()["messages"]
+            faq_id, language, fell_back = _reply_outcome(messages)
+            expected_faqs = item.get("faq_ids") or []
+            if expected_faqs:
+                tally.faqs.append(faq_id in expected_faqs)
+            expected_language = item["language"] if item["language"] in LANGUAGES else FALLBACK_LANGUAGE
+            tally.reply_language.append(language == expected_language)
+            if fell_back or (faq_id is None and expected_intent in FALLBACK_INTENTS):
+                tally.fallbacks.append(not expected_faqs)
+    return tallies
+
+
+def report(tallies: dict[str, Tally]) -> None:
+    header = f"{'language':<9} {'intent acc':<13} {'FAQ top-1':<13} {'reply lang':<13} {'fallback prec':<13}"
+
+    def block(title: str, languages: list[str]) -> None:
+        print(f"\n{title}\n{header}")
+        total = Tally()
+        for lang in languages:
+            tally = tallies[lang]
+            for name in ("intents", "faqs", "reply_language", "fallbacks"):
+                getattr(total, name).extend(getattr(tally, name))
+            print(f"{lang:<9} {Tally.rate(tally.intents):<13} {Tally.rate(tally.faqs):<13} "
+                  f"{Tally.rate(tally.reply_language):<13} {Tally.rate(tally.fallbacks):<13}")
+        print(f"{'overall':<9} {Tally.rate(total.intents):<13} {Tally.rate(total.faqs):<13} "
+              f"{Tally.rate(total.reply_language):<13} {Tally.rate(total.fallbacks):<13}")
+
+    trained = [lang for lang in LANGUAGES if lang in tallies]
+    untrained = sorted(lang for lang in tallies if lang not in LANGUAGES)
+    block("Languages with training data", trained)
+    if untrained:
+        block("Languages WITHOUT training data (replies expected in English)", untrained)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m app eval", description=__doc__.splitlines()[0]).parse_args(argv)
+    items = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
+    with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
+        tallies = evaluate(stack.app_url, stack.rasa_url, items)
+    print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
+    report(tallies)
+    return 0
+

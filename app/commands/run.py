@@ -1,0 +1,58 @@
+"""Start the assistant: the Rasa server and the app server, and say where to open it (`make run`).
+
+Ctrl-C, and SIGTERM from a supervisor, stop both servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from app.settings import settings
+from app.stack import start
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m app run", description=__doc__.splitlines()[0]).parse_args(argv)
+    # Ctrl-C, and SIGTERM from a supervisor, stop both servers — even where the shell started us
+    # with SIGINT ignored (background jobs of non-interactive shells).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    config = settings()
+    print("Starting the app server and the Rasa server (the first start loads models: ~30 s)...", flush=True)
+    try:
+        stack = start(config)
+    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"""
+The newcomer assistant is running.
+  Web chat (demo page):   {config.app_url}/demo/boden   (all municipalities: {config.app_url}/)
+  Host console:           {config.app_url}/console   (add hosts: .venv/app/bin/python -m app hosts add …)
+  Chat in the terminal:   make chat
+  Chat over HTTP:         curl -s {config.app_url}/api/chat -H 'content-type: application/json' \\
+                            -d '{{"sender": "demo-1", "municipality": "boden", "language": "pl", \\
+                                  "message": "Jak znaleźć mieszkanie w Boden?"}}'
+  API docs:               {config.app_url}/docs
+  Telegram / WhatsApp:    configure {config.channels_file} (README, "Connect Telegram and WhatsApp")
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+    try:
+        while all(proc.poll() is None for proc in stack.processes):
+            time.sleep(1)
+        print("A server stopped unexpectedly; stopping the other.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    finally:
+        stack.stop()
+

@@ -1,1 +1,0 @@
-"""Everything that speaks a channel's protocol, and the gateway every channel goes through."""

@@ -1,0 +1,217 @@
+"""The console's routes: login, the dashboard, one conversation, history, and the host's verbs.
+
+Routes only check who asks (session, CSRF, origin, municipality) and render; each verb — claim,
+write, send the template, hand back, resolve — is one call of the handoff desk, and a desk error
+becomes 409 (or 502 when a channel could not deliver).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+import municipalities
+from console.auth import COOKIE, Session, Sessions, check_csrf, same_origin
+from console.live import live_updates
+from console.pages import LANGUAGE_COOKIE, button_label, host_language, masker, minutes_since, page
+from console.suggestions import suggestions
+from handoff.desk import Desk, DeskError, NotDelivered
+from handoff.events import Events
+from handoff.hosts import HostStore
+from handoff.records import CLOSED, Handoff, HandoffStore, Status
+from handoff.texts import HOST_LANGUAGES, host_texts
+from storage.store import Store
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@dataclass(frozen=True)
+class ConsoleServices:
+    """What the console works with, handed in by the app (no lookups on the app's state)."""
+
+    store: Store
+    handoffs: HandoffStore
+    hosts: HostStore
+    sessions: Sessions
+    desk: Desk
+    events: Events
+
+
+def _refuse(error: DeskError) -> HTTPException:
+    return HTTPException(status_code=502 if isinstance(error, NotDelivered) else 409, detail=str(error))
+
+
+def mount(app: FastAPI, services: ConsoleServices) -> None:
+    """Add the console's routes, websocket and static files to the app."""
+    app.include_router(build_router(services))
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+
+
+def build_router(services: ConsoleServices) -> APIRouter:
+    router = APIRouter(prefix="/console", include_in_schema=False)
+    HostSession = Annotated[Session, Depends(services.sessions.dependency())]
+    handoffs, desk = services.handoffs, services.desk
+
+    async def visible(session: Session, handoff_id: int) -> Handoff:
+        """The handoff if this host may see it; 404 otherwise (no hint that it exists elsewhere)."""
+        handoff = await handoffs.get(handoff_id)
+        if handoff is None or not session.host.may_see(handoff.municipality) or not handoff.consent:
+            raise HTTPException(status_code=404, detail="no such conversation")
+        return handoff
+
+    async def topic(handoff: Handoff) -> str | None:
+        """The topic of the last FAQ answer the person got before the handoff (housing, schools…)."""
+        for message in reversed(await services.store.transcript(handoff.conversation_id, limit=50)):
+            if message.message.meta.topic:
+                return message.message.meta.topic
+        return None
+
+    @router.get("/language/{language}")
+    async def choose_language(language: str) -> Response:
+        """Hosts work in Swedish or English; the choice is kept in a cookie."""
+        if language not in HOST_LANGUAGES:
+            raise HTTPException(status_code=404, detail="the console speaks sv and en")
+        response = RedirectResponse("/console", status_code=303)
+        response.set_cookie(LANGUAGE_COOKIE, language, samesite="strict", path="/console", max_age=365 * 86400)
+        return response
+
+    @router.get("/login", response_class=HTMLResponse)
+    async def login_form(request: Request, failed: int = 0) -> HTMLResponse:
+        return page(request, "login.html", failed=bool(failed))
+
+    @router.post("/login")
+    async def login(request: Request, email: str = Form(max_length=200),
+                    password: str = Form(max_length=500)) -> Response:
+        if not same_origin(request):
+            raise HTTPException(status_code=403, detail="cross-site request refused")
+        address = request.client.host if request.client else "unknown"
+        if await services.hosts.throttled(f"email:{email.strip().lower()}", f"ip:{address}"):
+            return page(request, "login.html", throttled=True)
+        host = await services.hosts.authenticate(email, password, address)
+        if host is None:
+            return RedirectResponse("/console/login?failed=1", status_code=303)
+        token, _ = await services.sessions.open(host)
+        response = RedirectResponse("/console", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/console",
+                            secure=request.url.scheme == "https", max_age=10 * 3600)
+        return response
+
+    @router.post("/logout")
+    async def logout(*, request: Request, csrf: str = Form(""), session: HostSession) -> Response:
+        check_csrf(request, session, csrf)
+        await services.sessions.close(request.cookies.get(COOKIE))
+        response = RedirectResponse("/console/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/console")
+        return response
+
+    @router.get("", response_class=HTMLResponse)
+    async def dashboard(request: Request, session: HostSession) -> HTMLResponse:
+        scope = None if session.host.is_admin else session.host.municipality
+        rows = {status: await handoffs.by_status(scope, (status,))
+                for status in (Status.WAITING, Status.ACTIVE, Status.TICKET)}
+        topics = {h.id: await topic(h) for status_rows in rows.values() for h in status_rows}
+        language = host_language(request)
+        return page(request, "dashboard.html", session=session, rows=rows, places=municipalities.load_all(),
+                    minutes=minutes_since, topics=topics, masked=lambda h, raw: masker(language, h)(raw))
+
+    @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
+    async def conversation(handoff_id: int, request: Request, session: HostSession) -> HTMLResponse:
+        handoff = await visible(session, handoff_id)
+        transcript = await services.store.transcript(handoff.conversation_id, limit=500)
+        language = host_language(request)
+        reach = await desk.reach(handoff)
+        return page(request, "conversation.html", session=session, handoff=handoff, transcript=transcript,
+                    window_closed=not reach.can_send_text, template_available=reach.template is not None,
+                    place=municipalities.load_all()[handoff.municipality],
+                    canned=host_texts(language).get("canned", []), minutes=minutes_since,
+                    masked=masker(language, handoff),
+                    suggestions=await suggestions(handoff, transcript, language),
+                    shown=lambda raw: button_label(raw, language))
+
+    @router.get("/handoffs/{handoff_id}/messages")
+    async def messages(*, handoff_id: int, request: Request, after: int = Query(0, ge=0),
+                       session: HostSession) -> JSONResponse:
+        handoff = await visible(session, handoff_id)
+        transcript = await services.store.transcript(handoff.conversation_id, limit=500)
+        hide = masker(host_language(request), handoff)
+        fresh = [{"id": m.id, "direction": m.direction, "author": m.author, "text": hide(m.text)}
+                 for m in transcript if m.id > after]
+        return JSONResponse({"status": handoff.status, "messages": fresh})
+
+    @router.post("/handoffs/{handoff_id}/claim")
+    async def claim(*, handoff_id: int, request: Request, csrf: str = Form(""), session: HostSession) -> Response:
+        check_csrf(request, session, csrf)
+        try:
+            handoff = await desk.claim(await visible(session, handoff_id), session.host)
+        except DeskError as error:
+            raise _refuse(error) from None
+        return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
+
+    @router.get("/history", response_class=HTMLResponse)
+    async def history(request: Request, session: HostSession, q: str = Query("", max_length=200)) -> HTMLResponse:
+        """Closed conversations, newest first, optionally only those whose need, note or messages match."""
+        scope = None if session.host.is_admin else session.host.municipality
+        closed = list(reversed(await handoffs.by_status(scope, CLOSED)))[:500]
+        if q.strip():
+            needle = q.strip().casefold()
+            matching = []
+            for h in closed:
+                said = [m.text or "" for m in await services.store.transcript(h.conversation_id, limit=500)]
+                if needle in " ".join([h.need or "", h.note or "", *said]).casefold():
+                    matching.append(h)
+            closed = matching
+        language = host_language(request)
+        return page(request, "history.html", session=session, rows=closed, q=q, places=municipalities.load_all(),
+                    masked=lambda h, raw: masker(language, h)(raw))
+
+    @router.post("/handoffs/{handoff_id}/message")
+    async def post_message(*, handoff_id: int, request: Request, text: str = Form(min_length=1, max_length=4000),
+                           csrf: str = Form(""), session: HostSession) -> Response:
+        check_csrf(request, session, csrf)
+        handoff = await visible(session, handoff_id)
+        try:
+            delivered = await desk.write(handoff, session.host, text)
+        except DeskError as error:
+            raise _refuse(error) from None
+        if request.headers.get("accept", "").startswith("application/json"):
+            return JSONResponse({"delivered": delivered})
+        return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
+
+    @router.post("/handoffs/{handoff_id}/template")
+    async def send_template(*, handoff_id: int, request: Request, csrf: str = Form(""),
+                            session: HostSession) -> Response:
+        check_csrf(request, session, csrf)
+        handoff = await visible(session, handoff_id)
+        try:
+            await desk.send_template(handoff, session.host)
+        except DeskError as error:
+            raise _refuse(error) from None
+        return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
+
+    @router.post("/handoffs/{handoff_id}/handback")
+    async def hand_back(*, handoff_id: int, request: Request, csrf: str = Form(""),
+                        session: HostSession) -> Response:
+        check_csrf(request, session, csrf)
+        try:
+            await desk.hand_back(await visible(session, handoff_id), session.host)
+        except DeskError as error:
+            raise _refuse(error) from None
+        return RedirectResponse("/console", status_code=303)
+
+    @router.post("/handoffs/{handoff_id}/resolve")
+    async def resolve(*, handoff_id: int, request: Request, note: str = Form("", max_length=4000),
+                      csrf: str = Form(""), session: HostSession) -> Response:
+        check_csrf(request, session, csrf)
+        try:
+            await desk.resolve(await visible(session, handoff_id), session.host, note)
+        except DeskError as error:
+            raise _refuse(error) from None
+        return RedirectResponse("/console", status_code=303)
+
+    router.add_api_websocket_route("/ws", live_updates(services.sessions, services.events))
+    return router

@@ -1,0 +1,33 @@
+"""FAQ answers a host may use for the person's latest question, in the host's language and the person's.
+
+The search is the assistant's own retriever, run in a worker thread: it embeds the question and
+must not hold up the event loop that serves every other host and newcomer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from handoff.records import Handoff
+from knowledge.content.entries import entry_by_id
+from knowledge.search.retriever import shared_retriever
+from storage.store import StoredMessage
+
+
+async def suggestions(handoff: Handoff, transcript: list[StoredMessage], host_language: str) -> list[dict[str, str]]:
+    question = next((m.text for m in reversed(transcript) if m.direction == "in" and m.text), None)
+    if not question:
+        return []
+    hits = await asyncio.to_thread(shared_retriever().search, question, handoff.municipality, handoff.language,
+                                   None, 2)
+    found = []
+    for hit in hits:
+        entry = entry_by_id(hit.faq_id)
+        if entry is None:
+            continue
+        for_host, _ = entry.answer_in(host_language)
+        for_person, person_language = entry.answer_in(handoff.language)
+        questions = entry.questions.get(host_language) or next(iter(entry.questions.values()))
+        found.append({"id": entry.id, "question": questions[0], "for_host": for_host, "for_person": for_person,
+                      "person_language": person_language})
+    return found

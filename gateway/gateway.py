@@ -1,0 +1,221 @@
+"""The gateway between channels and Rasa.
+
+Each channel adapter turns what it receives into an ``Inbound`` and gets back the bot's
+messages, which it renders in what its channel can show. The gateway stores the message first
+(so nothing is lost and a retried webhook is answered once), cleans the text, answers bad input
+itself (politely, in the person's language), turns typed commands into Rasa payloads, and
+forwards the rest to Rasa's gateway channel (``gateway.rasa``) with the municipality and the
+language hint as metadata. When Rasa is down or slow, the person gets an apology and the
+municipality's relocation host contact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import municipalities
+from assistant.language import choose_language, normalise_code
+from assistant.nlg import contact_lines
+from base.catalog import text as catalog_text
+from base.clock import now
+from base.messages import (
+    DELETE_CANCEL,
+    DELETE_CONFIRM,
+    Author,
+    BotMessage,
+    Delivery,
+    HandoffReason,
+    Meta,
+    RasaMetadata,
+)
+from gateway.channel import Channel
+from gateway.inbound import Inbound
+from gateway.locks import ConversationLocks
+from gateway.rasa import RasaClient, RasaUnavailable
+from gateway.text import MAX_CHARS, clean_text, is_empty, to_rasa_text
+from handoff.desk import Reach
+from handoff.events import Event, EventKind, Events
+from handoff.intake import Intake
+from handoff.records import WITH_HUMAN, Status
+from handoff.retention import forget
+from storage.store import Conversation, Store
+
+logger = logging.getLogger(__name__)
+
+#: Sends one message's replies on the person's channel, while the gateway holds the conversation.
+Deliver = Callable[[list[BotMessage]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who answered a message, and how: what the records keep beside it."""
+
+    replies: list[BotMessage]
+    status: Delivery
+    author: Author
+
+
+class Gateway:
+    """Records every message, forwards it to Rasa in order, and answers once per platform message."""
+
+    def __init__(self, store: Store, rasa: RasaClient, intake: Intake, events: Events,
+                 rasa_tracker_db: Path | None = None) -> None:
+        self.store = store
+        self.rasa = rasa
+        self.intake = intake
+        self.events = events
+        self.rasa_tracker_db = rasa_tracker_db
+        #: Every channel adapter, by name: how to reach a person without a message to answer.
+        self.channels: dict[str, Channel] = {}
+        self._locks = ConversationLocks()
+
+    def register(self, channel: Channel) -> None:
+        self.channels[channel.name] = channel
+
+    async def close(self) -> None:
+        await self.rasa.close()
+
+    def _local_reply(self, key: str, message: Inbound, cleaned: str, known: Conversation | None) -> BotMessage:
+        """A reply the gateway gives itself (bad input, outages), in the person's language."""
+        language = choose_language(cleaned[:MAX_CHARS], current=known.language if known else None,
+                                   hint=message.language_hint)
+        reply = BotMessage(text=catalog_text(language, key), meta=Meta(language=language, response=key))
+        if key == "utter_service_unavailable":
+            municipality = message.municipality or (known.municipality if known else None)
+            place = municipalities.load_all().get(municipality or "")
+            if place is not None:
+                reply = BotMessage(text="\n\n".join([reply.text, *contact_lines(place, language)]), meta=reply.meta)
+            reply = reply.with_meta(handoff_offered=place is not None, municipality=municipality)
+        return reply
+
+    async def button_id(self, payload: str, limit: int) -> str:
+        """The payload itself when it fits the platform's button id, else a stored short token."""
+        if len(payload.encode()) <= limit:
+            return payload
+        token = "#" + hashlib.sha256(payload.encode()).hexdigest()[:32]
+        await self.store.remember_payload(token, payload)
+        return token
+
+    async def handle(self, message: Inbound, deliver: Deliver | None = None) -> list[BotMessage]:
+        """The bot's replies to one inbound message; none for a message already handled.
+
+        ``deliver`` sends the replies on the person's channel. It runs while the conversation is
+        held, so replies to consecutive messages reach the person in the order they wrote them.
+        """
+        conversation_id = message.conversation_id
+        async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
+            text = message.text or ""
+            if message.button_token:
+                text = await self.store.payload(message.button_token) or ""
+            cleaned = clean_text(text)
+            known = await self.store.conversation(conversation_id)
+            if cleaned == DELETE_CONFIRM:
+                return await self._forget(message, known, deliver)
+            stored = await self.store.record_inbound(
+                conversation_id, message.channel, message.user_id, message.municipality, cleaned,
+                external_id=message.message_id)
+            if stored is None:
+                logger.info("Ignored a repeated delivery of message %s in %s", message.message_id, conversation_id)
+                return []
+            route = await self._route(message, cleaned, known)
+            await self.store.record_outbound(conversation_id, route.author, route.replies, answered=stored,
+                                             status=route.status)
+            await self._deliver(deliver, route.replies, conversation_id)
+            return route.replies
+
+    @staticmethod
+    async def _deliver(deliver: Deliver | None, replies: list[BotMessage], conversation_id: str) -> None:
+        if deliver is None or not replies:
+            return
+        try:
+            await deliver(replies)
+        except Exception as exc:  # a platform outage must not cost the next message its turn
+            # The message text goes through the log redaction; a traceback would not.
+            logger.warning("Could not deliver the replies in %s: %s: %s", conversation_id, type(exc).__name__, exc)
+
+    async def _forget(self, message: Inbound, known: Conversation | None, deliver: Deliver | None) -> list[BotMessage]:
+        """The person asked to delete their conversation and confirmed: nothing of it is kept."""
+        replies = [self._local_reply("utter_deleted", message, "", known)]
+        await forget(self.store, [message.conversation_id], self.rasa_tracker_db)
+        logger.info("Deleted conversation %s at the person's request", message.conversation_id)
+        await self._deliver(deliver, replies, message.conversation_id)
+        return replies
+
+    async def _route(self, message: Inbound, cleaned: str, known: Conversation | None) -> Route:
+        """Who answers: the host (the bot stays silent), the handoff intake, or Rasa."""
+        conversation_id = message.conversation_id
+        handoff = await self.intake.handoffs.current(conversation_id)
+        if handoff is not None and handoff.status in WITH_HUMAN:
+            await self.events.publish(Event(EventKind.MESSAGE, handoff.municipality, handoff.id, conversation_id))
+            return Route([], Delivery.ANSWERED, Author.GATEWAY)
+        if cleaned == DELETE_CANCEL:
+            return Route([self._local_reply("utter_delete_cancelled", message, cleaned, known)], Delivery.ANSWERED,
+                         Author.GATEWAY)
+        if handoff is not None and handoff.status == Status.INTAKE:
+            intake_replies = await self.intake.step(handoff, cleaned)
+            current = await self.intake.handoffs.get(handoff.id)
+            if current is not None and current.status in (Status.WAITING, Status.TICKET):
+                kind = EventKind.WAITING if current.status == Status.WAITING else EventKind.TICKET
+                await self.events.publish(Event(kind, current.municipality, current.id, conversation_id))
+            if intake_replies is not None:
+                return Route(intake_replies, Delivery.ANSWERED, Author.GATEWAY)
+        route = await self._reply(message, cleaned, known)
+        offer = next((r.meta for r in route.replies if r.meta.handoff_offered and r.meta.municipality), None)
+        if offer is None:
+            return route
+        reason = offer.handoff_reason or (HandoffReason.FAILED if route.status == Delivery.UNANSWERED
+                                          else HandoffReason.ASKED)
+        intake = await self.intake.begin(conversation_id, offer.municipality, message.channel,
+                                         offer.language or "en", reason=HandoffReason(reason))
+        return Route(route.replies + intake, route.status, route.author)
+
+    async def _reply(self, message: Inbound, cleaned: str, known: Conversation | None) -> Route:
+        """Rasa's answer, or the gateway's own for what Rasa should not see or could not answer."""
+        if message.media and not cleaned:
+            key = "utter_text_only"
+        elif not cleaned or is_empty(cleaned):
+            key = "utter_empty_message"
+        elif len(cleaned) > MAX_CHARS:
+            key = "utter_message_too_long"
+        else:
+            metadata = RasaMetadata(municipality=message.municipality, language=normalise_code(message.language_hint),
+                                    channel=message.channel, message_id=message.message_id)
+            try:
+                replies = await self.rasa.send(message.conversation_id, to_rasa_text(cleaned), metadata)
+            except RasaUnavailable as exc:
+                logger.warning("Rasa did not answer conversation %s: %s", message.conversation_id, exc)
+                reply = self._local_reply("utter_service_unavailable", message, cleaned, known)
+                return Route([reply], Delivery.UNANSWERED, Author.GATEWAY)
+            return Route(replies, Delivery.ANSWERED, Author.BOT)
+        # Recorded as the bot's answer, as before the gateway answered bad input itself.
+        return Route([self._local_reply(key, message, cleaned, known)], Delivery.ANSWERED, Author.BOT)
+
+    async def push(self, conversation_id: str, messages: list[BotMessage], author: Author) -> bool:
+        """Send messages that no inbound message asked for (a host's reply) on the person's channel."""
+        async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
+            conversation = await self.store.conversation(conversation_id)
+            if conversation is None:
+                return False
+            await self.store.record_outbound(conversation_id, author, messages, answered=None, status=Delivery.SENT)
+            channel = self.channels.get(conversation.channel)
+            if channel is None or not channel.pushes:
+                return False  # the HTTP API's client reads stored messages instead
+            try:
+                await channel.send(conversation, messages)
+            except Exception as exc:  # the host sees it did not arrive; nothing is lost
+                logger.warning("Could not deliver a host message in %s: %s: %s", conversation_id,
+                               type(exc).__name__, exc)
+                return False
+            return True
+
+    async def reach(self, conversation_id: str) -> Reach:
+        """What may be sent to the person now, on their channel (for the host desk)."""
+        conversation = await self.store.conversation(conversation_id)
+        channel = self.channels.get(conversation.channel) if conversation else None
+        if conversation is None or channel is None:
+            return Reach(can_send_text=False)
+        return Reach(can_send_text=channel.can_send_text(conversation, now()), template=channel.template())

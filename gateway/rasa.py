@@ -1,0 +1,40 @@
+"""The gateway's client of Rasa's ``gateway`` input channel (bot/channel.py).
+
+One POST per message: ``{sender, message, metadata}`` in, the bot's messages out, each whole
+(text, buttons and metadata together). Anything other than a non-empty list of messages — Rasa
+down, slower than the timeout, or answering nothing because its action server failed — is one
+error, ``RasaUnavailable``, so the gateway has one place to apologise.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from base.messages import BotMessage, RasaMetadata
+
+
+class RasaUnavailable(Exception):
+    """Rasa gave no usable answer; the message says what happened (never the person's text)."""
+
+
+class RasaClient:
+    def __init__(self, url: str, timeout: float = 20.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def send(self, sender: str, text: str, metadata: RasaMetadata) -> list[BotMessage]:
+        body = {"sender": sender, "message": text, "metadata": metadata.to_wire()}
+        try:
+            reply = await self._client.post(f"{self.url}/webhooks/gateway/webhook", json=body)
+            reply.raise_for_status()
+            messages = reply.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from None
+        if not isinstance(messages, list):
+            raise RasaUnavailable("Rasa answered something other than a list of messages")
+        if not messages:
+            raise RasaUnavailable("Rasa answered nothing (is its action server down?)")
+        return [BotMessage.from_wire(message) for message in messages]

@@ -1,0 +1,154 @@
+"""FAQ entries as reviewable YAML files, and the municipality-specific view of them.
+
+Layout: ``knowledge/faq/shared/*.yml`` is the national/regional layer every municipality
+inherits; ``knowledge/faq/<municipality id>/*.yml`` holds that municipality's own entries.
+A local entry with ``overrides: <shared id>`` replaces that shared entry for its municipality.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
+
+from base.definitions import FAQ_TOPICS, LANGUAGES, REQUIRED_ANSWER_LANGUAGES
+from base.paths import PROJECT_ROOT
+
+#: The reviewed FAQ files; docs, the Makefile and contributors know them by this folder.
+FAQ_ROOT = PROJECT_ROOT / "knowledge" / "faq"
+SHARED_LAYER = "shared"
+
+
+class ContentError(ValueError):
+    """A malformed FAQ file; the message names the file and the field."""
+
+
+class FaqEntry(BaseModel):
+    """One question-and-answer unit with its provenance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    topic: str
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    sources: list[HttpUrl] = Field(min_length=1)
+    verified: dt.date
+    time_sensitive: bool = False
+    overrides: str | None = None
+    layer: str = SHARED_LAYER
+
+    @field_validator("topic")
+    @classmethod
+    def _known_topic(cls, value: str) -> str:
+        if value not in FAQ_TOPICS:
+            raise ValueError(f"unknown topic {value!r}; use one of {', '.join(FAQ_TOPICS)}")
+        return value
+
+    @field_validator("questions", "answer")
+    @classmethod
+    def _known_languages(cls, value: dict) -> dict:
+        unknown = sorted(set(value) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"unsupported language code(s) {unknown}; use {', '.join(LANGUAGES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> FaqEntry:
+        for lang in REQUIRED_ANSWER_LANGUAGES:
+            phrasings = [q for q in self.questions.get(lang, []) if q.strip()]
+            if len(phrasings) < 2:
+                raise ValueError(f"questions.{lang}: needs at least two phrasings")
+            if not self.answer.get(lang, "").strip():
+                raise ValueError(f"answer.{lang}: missing")
+        for lang, text in self.answer.items():
+            if not text.strip():
+                raise ValueError(f"answer.{lang}: empty")
+        if self.layer == SHARED_LAYER:
+            missing = [lang for lang in LANGUAGES if not self.answer.get(lang, "").strip()]
+            if missing:
+                raise ValueError(f"answer: the shared layer must answer in every language; missing {missing}")
+            if self.overrides:
+                raise ValueError("overrides: only a municipality's entry can override a shared one")
+        return self
+
+    def answer_in(self, language: str) -> tuple[str, str]:
+        """The answer text and the language it is really in (English when missing)."""
+        if language in self.answer:
+            return self.answer[language], language
+        from base.definitions import FALLBACK_LANGUAGE
+
+        return self.answer[FALLBACK_LANGUAGE], FALLBACK_LANGUAGE
+
+
+def _format_error(path: Path, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if not field and ": " in message:  # whole-entry checks name their field first
+            field, message = message.split(": ", 1)
+        lines.append(f"{path}: field '{field or '(entry)'}': {message}")
+    return "\n".join(lines)
+
+
+def load_file(path: Path, layer: str) -> FaqEntry:
+    """Parse one entry file, raising ContentError that names the file and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ContentError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    if "layer" in raw:
+        raise ContentError(f"{path}: field 'layer': set by the folder, do not write it")
+    try:
+        return FaqEntry(**raw, layer=layer)
+    except ValidationError as exc:
+        raise ContentError(_format_error(path, exc)) from exc
+    except TypeError as exc:
+        raise ContentError(f"{path}: {exc}") from exc
+
+
+def layer_files(layer: str, root: Path = FAQ_ROOT) -> list[Path]:
+    return sorted((root / layer).glob("*.yml"))
+
+
+def load_layer(layer: str, root: Path = FAQ_ROOT) -> list[FaqEntry]:
+    return [load_file(path, layer) for path in layer_files(layer, root)]
+
+
+def entries_for(municipality: str, root: Path = FAQ_ROOT) -> list[FaqEntry]:
+    """The municipality's effective FAQ: shared layer, minus what it overrides, plus its own."""
+    local = load_layer(municipality, root) if (root / municipality).is_dir() else []
+    overridden = {entry.overrides for entry in local if entry.overrides}
+    shared = [entry for entry in load_layer(SHARED_LAYER, root) if entry.id not in overridden]
+    return shared + local
+
+
+def content_fingerprint(paths: Iterable[Path]) -> str:
+    """Hash of file names and bytes, so indexes rebuild only when content changed."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _all_entries(root: Path = FAQ_ROOT) -> dict[str, FaqEntry]:
+    found: dict[str, FaqEntry] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        for entry in load_layer(folder.name, root):
+            found[entry.id] = entry
+    return found
+
+
+def entry_by_id(entry_id: str) -> FaqEntry | None:
+    """Any layer's entry by its id; content is read once per process."""
+    return _all_entries().get(entry_id)

@@ -1,0 +1,259 @@
+"""Hybrid FAQ retrieval for one municipality, and the answer / choices / nothing decision.
+
+Scoring: every entry gets four component scores from ``knowledge.search.index.FaqIndex`` (best cosine
+among its short question-like texts, best cosine of its whole answers, IDF-coverage BM25, sparse
+latent-term cosine). Cosines of e5 live in a narrow band (~0.75-0.93), so they are mapped
+affinely onto [0, 1] (``DENSE_LOW`` -> 0, 1.0 -> 1); the fused score is the weighted mean of the
+four with weights that sum to one, so it lies in [0, 1] and is an *absolute* score: the same
+number means the same confidence for every query, which is what thresholds need (reciprocal
+rank fusion or per-query max-normalisation would give every query's best hit full marks).
+
+The weights and the decision thresholds are not guessed: ``python -m app swefaq calibrate``
+(``knowledge.tuning.swefaq``) chooses them on SweFAQ dev, ``python -m app calibrate``
+(``knowledge.tuning.calibrate``) adjusts the thresholds to the product's own FAQ, and both write
+them with the figures that justify them to ``thresholds.json`` beside this module
+(``THRESHOLDS_PATH``); this module only reads that file.
+
+When the NLU names a topic, entries of that topic get a small additive boost (soft: a clearly
+better entry of another topic still wins, because intent classification is itself uncertain).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.content.entries import FAQ_ROOT, FaqEntry
+from knowledge.search.encoders import Embedder, SparseEncoder, shared_sparse
+from knowledge.search.index import Components, FaqIndex
+from knowledge.search.store import INDEX_ROOT, load
+
+#: The calibrated fusion weights and thresholds: written by ``knowledge.tuning``, read here.
+THRESHOLDS_PATH = Path(__file__).resolve().with_name("thresholds.json")
+DENSE_LOW = 0.70  # cosines at or below this are "unrelated" for e5-small (its floor is ~0.7)
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Weights of the four component scores (they sum to one) and the topic boost."""
+
+    dense_short: float = 0.3
+    dense_answer: float = 0.3
+    lexical: float = 0.2
+    sparse: float = 0.2
+    topic_boost: float = 0.03
+
+    def __post_init__(self) -> None:
+        total = self.dense_short + self.dense_answer + self.lexical + self.sparse
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"fusion weights must sum to 1, not {total}")
+
+    def fuse(self, parts: Components) -> np.ndarray:
+        """Fused score in [0, 1] per entry (before any topic boost); also works row-wise on 2-D.
+
+        BM25 can only testify where the entry has text in the query's language. When it cannot
+        — no word of the query exists in the index at all (a typo-only message), or the entry is
+        not written in the query's language (a Ukrainian question, an entry in Swedish and
+        English) and shares no word with it — its weight is spread over the other components
+        instead of counting as a zero, so a cross-lingual match is judged on the same scale as a
+        same-language one and a local entry is not beaten merely for lacking a translation.
+        """
+        lexical = np.clip(parts.lexical, 0.0, 1.0)
+        weighted = (
+            self.dense_short * rescale_cosine(parts.dense_short)
+            + self.dense_answer * rescale_cosine(parts.dense_answer)
+            + self.lexical * lexical
+            + self.sparse * np.clip(parts.sparse, 0.0, 1.0)
+        )
+        testifies = lexical.max(axis=-1, keepdims=True, initial=0.0) > 0.0
+        if parts.in_language is not None:
+            testifies = testifies & (parts.in_language | (lexical > 0.0))
+        return weighted / np.where(testifies, 1.0, max(1.0 - self.lexical, 1e-9))
+
+
+def rescale_cosine(cosine: np.ndarray) -> np.ndarray:
+    return np.clip((cosine - DENSE_LOW) / (1.0 - DENSE_LOW), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """ANSWER when top >= answer and top - second >= margin; NONE when top < choices_floor."""
+
+    answer: float = 0.5
+    margin: float = 0.03
+    choices_floor: float = 0.35
+    max_choices: int = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    fusion: Fusion = field(default_factory=Fusion)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    calibrated: bool = False
+
+
+@lru_cache(maxsize=4)
+def load_settings(path: Path = THRESHOLDS_PATH) -> Settings:
+    """The calibrated fusion weights and thresholds; defaults (flagged uncalibrated) if absent."""
+    try:
+        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    return Settings(Fusion(**data["fusion"]), Thresholds(**data["thresholds"]), calibrated=True)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One FAQ entry found for a query.
+
+    ``score`` is the fused score in [0, 1] (topic boost included) that thresholds apply to;
+    ``dense`` is the entry's best raw cosine (any view), ``lexical`` its IDF-coverage BM25 and
+    ``sparse`` its latent-term cosine, kept for explanations and evaluation.
+    """
+
+    faq_id: str
+    topic: str
+    score: float
+    dense: float
+    lexical: float
+    sparse: float
+    entry: FaqEntry = field(repr=False, compare=False)
+
+
+class Outcome(str, Enum):
+    ANSWER = "answer"  # confident: give the top entry's answer
+    CHOICES = "choices"  # close call: let the person pick among 2-3 entries
+    NONE = "none"  # nothing good enough: say so / offer a human host
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    hits: list[Hit]
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+def decide(hits: list[Hit], thresholds: Thresholds | None = None) -> Decision:
+    """Answer, offer choices or admit there is nothing, from the fused scores of ``hits``.
+
+    Hits must be sorted best first and be distinct entries (``Retriever.search`` guarantees
+    both). Choices are the best entries above the floor, at least two: when only the top one
+    clears it, the runner-up is shown with it, since a lone "did you mean" is not a choice.
+    """
+    limits = thresholds or load_settings().thresholds
+    if not hits or hits[0].score < limits.choices_floor:
+        return Decision(Outcome.NONE, [])
+    second = hits[1].score if len(hits) > 1 else 0.0
+    if hits[0].score >= limits.answer and hits[0].score - second >= limits.margin:
+        return Decision(Outcome.ANSWER, [hits[0]])
+    choices = [hit for hit in hits[: limits.max_choices] if hit.score >= limits.choices_floor]
+    if len(choices) < 2 and len(hits) > 1:
+        choices = hits[:2]
+    return Decision(Outcome.CHOICES, choices)
+
+
+class Retriever:
+    """Searches a municipality's FAQ; loads each municipality's index once per process, lazily.
+
+    Thread-safe: loading is guarded per municipality, the loaded arrays are only read, and the
+    encoders serialise their own calls.
+    """
+
+    def __init__(
+        self,
+        root: Path = FAQ_ROOT,
+        index_root: Path = INDEX_ROOT,
+        embedder: Embedder | None = None,
+        sparse: SparseEncoder | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.root = root
+        self.index_root = index_root
+        self._embedder = embedder
+        self._sparse = sparse
+        self.settings = settings or load_settings()
+        self._loaded: dict[str, tuple[FaqIndex, list[FaqEntry]]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from knowledge.model.embedder import shared_embedder
+
+            self._embedder = shared_embedder()
+        return self._embedder
+
+    @property
+    def sparse(self) -> SparseEncoder:
+        if self._sparse is None:
+            self._sparse = shared_sparse()
+        return self._sparse
+
+    def _index(self, municipality: str) -> tuple[FaqIndex, list[FaqEntry]]:
+        loaded = self._loaded.get(municipality)
+        if loaded is not None:
+            return loaded
+        with self._guard:
+            lock = self._locks.setdefault(municipality, threading.Lock())
+        with lock:
+            if municipality not in self._loaded:
+                self._loaded[municipality] = load(municipality, self.root, self.index_root, self.embedder, self.sparse)
+            return self._loaded[municipality]
+
+    def warm(self, municipality: str) -> None:
+        """Load (building if stale) the municipality's index and the models now, not on first use."""
+        self._index(municipality)
+        self.embedder.queries(["warm-up"])
+
+    def reload(self, municipality: str) -> None:
+        """Forget a loaded index so the next search picks up rebuilt content."""
+        with self._guard:
+            self._loaded.pop(municipality, None)
+
+    def components(self, query: str, municipality: str, language: str | None) -> tuple[Components, list[FaqEntry]]:
+        index, entries = self._index(municipality)
+        vector = self.embedder.queries([query])[0]
+        query_sparse = self.sparse.encode([query]) if index.sparse is not None and self.settings.fusion.sparse else None
+        return index.components(vector, query, language, query_sparse), entries
+
+    def search(self, query: str, municipality: str, language: str | None = None, topic: str | None = None,
+               k: int = 5) -> list[Hit]:
+        """The k best entries, best first, each entry once."""
+        if not query.strip():
+            return []
+        parts, entries = self.components(query, municipality, language)
+        fusion = self.settings.fusion
+        fused = fusion.fuse(parts)
+        if topic:
+            boost = np.array([entry.topic == topic for entry in entries], dtype=np.float32) * fusion.topic_boost
+            fused = np.minimum(fused + boost, 1.0)
+        order = np.argsort(-fused, kind="stable")[:k]
+        dense = np.maximum(parts.dense_short, parts.dense_answer)
+        return [
+            Hit(entries[i].id, entries[i].topic, float(fused[i]), float(dense[i]), float(parts.lexical[i]),
+                float(parts.sparse[i]), entries[i])
+            for i in order
+        ]
+
+    def decide(self, hits: list[Hit]) -> Decision:
+        return decide(hits, self.settings.thresholds)
+
+
+@lru_cache(maxsize=1)
+def shared_retriever() -> Retriever:
+    """The process-wide retriever (FAQ_ROOT, INDEX_ROOT, shared encoders, calibrated settings).
+
+    Every caller in one process shares it, so each municipality's index and the models load once.
+    """
+    return Retriever()

@@ -1,0 +1,120 @@
+"""Every table of the product, on one SQLAlchemy ``MetaData``.
+
+SQLite by default, PostgreSQL by configuration: only portable column types. Datetimes are written
+in UTC (``base.clock.now``); SQLite returns them without their zone (see ``store.aware``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("user_ref", String(200), nullable=False),
+    Column("municipality", String(64)),
+    Column("language", String(8)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("last_inbound_at", DateTime(timezone=True)),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(200), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+    Column("direction", String(3), nullable=False),  # "in" from the person, "out" to the person
+    Column("author", String(20), nullable=False),  # base.messages.Author
+    Column("text", Text),
+    Column("data", JSON),  # an outgoing message's buttons and metadata (base.messages.BotMessage.to_wire)
+    Column("external_id", String(200)),  # the platform's message id, for retried webhooks
+    Column("status", String(20), nullable=False),  # base.messages.Delivery
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("conversation_id", "external_id", name="uq_message_external_id"),
+    Index("ix_messages_conversation", "conversation_id", "id"),
+)
+
+#: Button payloads too long for a platform's button id (Telegram allows 64 bytes) are kept here.
+button_payloads = Table(
+    "button_payloads",
+    metadata,
+    Column("token", String(40), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One row per request for a human host, from intake to resolution (handoff.records).
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(200), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("municipality", String(64), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("status", String(12), nullable=False),  # handoff.records.Status
+    Column("step", String(12)),  # handoff.records.Step, during the intake
+    Column("reason", String(12), nullable=False),  # base.messages.HandoffReason
+    Column("contact_method", String(8)),  # handoff.records.ContactMethod
+    Column("contact_value", String(200)),
+    Column("need", Text),
+    Column("consent", Boolean, nullable=False, default=False),
+    Column("host_id", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("queued_at", DateTime(timezone=True)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("note", Text),
+)
+
+#: Relocation hosts' accounts (handoff.hosts).
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(200), nullable=False, unique=True),
+    Column("first_name", String(80), nullable=False),
+    Column("municipality", String(64)),  # None for an admin, who sees every municipality
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True)),
+)
+
+#: Failed console logins, per account and per address, for throttling across processes.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, index=True),  # "email:…" or "ip:…"
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+#: Host console sessions: only the SHA-256 of the cookie's token is stored (console.auth).
+host_sessions = Table(
+    "host_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("host_id", Integer, nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,90 @@
+"""The NLG endpoint's rendering: language, fallbacks, notices, sources and metadata."""
+
+import datetime as dt
+
+import pytest
+
+from assistant import nlg
+from base.catalog import catalog, text
+from base.definitions import LANGUAGES
+from knowledge.content.entries import FaqEntry
+
+LOCAL = FaqEntry(
+    id="boden.housing.test",
+    topic="housing",
+    questions={"sv": ["Hyra i Boden?", "Bostadskö?"], "en": ["Rent in Boden?", "Housing queue?"]},
+    answer={"sv": "Svenskt svar.", "en": "English answer."},
+    sources=["https://bodenbo.se/?p=7937"],
+    verified=dt.date(2026, 11, 23),
+    time_sensitive=True,
+    layer="boden",
+)
+
+
+@pytest.fixture
+def local_entry(monkeypatch: pytest.MonkeyPatch) -> FaqEntry:
+    monkeypatch.setattr(nlg, "entry_by_id", lambda faq_id: LOCAL if faq_id == LOCAL.id else None)
+    return LOCAL
+
+
+def test_every_catalog_has_every_key_and_placeholder() -> None:
+    keys = set(catalog("en"))
+    for language in LANGUAGES:
+        assert set(catalog(language)) == keys, language
+
+
+def test_answer_carries_metadata_sources_and_time_notice(local_entry: FaqEntry) -> None:
+    message = nlg.render("utter_faq_answer", {"faq_id": LOCAL.id, "municipality": "boden", "score": 0.91,
+                                              "language": "sv"}, {}).to_wire()
+    assert message["text"].startswith("Svenskt svar.")
+    assert text("sv", "faq_time_sensitive") in message["text"]
+    assert message["text"].endswith(text("sv", "faq_source", sources="https://bodenbo.se/?p=7937"))
+    assert message["custom"] == {
+        "response": "utter_faq_answer", "faq_id": LOCAL.id, "topic": "housing", "municipality": "boden",
+        "language": "sv", "answer_language": "sv", "score": 0.91, "sources": ["https://bodenbo.se/?p=7937"],
+        "time_sensitive": True, "verified": "2026-11-23",
+    }
+
+
+def test_missing_translation_answers_in_english_and_says_so_in_the_persons_language(local_entry) -> None:
+    message = nlg.render("utter_faq_answer", {"faq_id": LOCAL.id, "municipality": "boden"},
+                         {"slots": {"language": "pl"}}).to_wire()
+    assert message["text"].startswith(text("pl", "faq_fallback_language"))
+    assert "English answer." in message["text"]
+    assert message["custom"]["language"] == "pl" and message["custom"]["answer_language"] == "en"
+
+
+def test_answer_from_another_municipality_says_which(local_entry) -> None:
+    message = nlg.render("utter_faq_answer", {"faq_id": LOCAL.id, "municipality": "boden",
+                                              "other_municipality": True, "language": "en"}, {}).to_wire()
+    assert message["text"].startswith(text("en", "faq_other_municipality", municipality_name="Boden"))
+
+
+def test_argument_language_wins_over_the_slot_set_in_the_same_turn() -> None:
+    message = nlg.render("utter_welcome", {"language": "de", "municipality": "lulea"},
+                         {"slots": {"language": "sv", "municipality": "boden"}}).to_wire()
+    assert message["text"] == text("de", "utter_welcome", municipality_name="Luleå")
+
+
+def test_close_call_buttons_use_the_questions_in_the_persons_language(local_entry) -> None:
+    message = nlg.render("utter_faq_choices", {"faq_ids": [LOCAL.id], "language": "sv"}, {}).to_wire()
+    assert message["buttons"] == [{"title": "Hyra i Boden?", "payload": "Hyra i Boden?"}]
+
+
+def test_municipality_and_language_buttons() -> None:
+    ask = nlg.render("utter_ask_municipality", {"language": "en"}, {}).to_wire()
+    assert {b["title"] for b in ask["buttons"]} >= {"Boden", "Luleå", "Skellefteå", "Jokkmokk"}
+    assert all(b["payload"].startswith("/choose_municipality{") for b in ask["buttons"])
+    languages = nlg.render("utter_ask_language", {"language": "en"}, {}).to_wire()
+    assert [b["title"] for b in languages["buttons"]][:2] == ["Svenska", "English"]
+
+
+def test_human_contact_lists_only_published_contacts() -> None:
+    message = nlg.render("utter_human_contact", {"municipality": "skelleftea", "language": "en"}, {}).to_wire()
+    assert "0910-73 50 00" in message["text"] and "kundtjanst@skelleftea.se" in message["text"]
+    assert message["custom"]["handoff_offered"] is True
+
+
+def test_unknown_language_slot_falls_back_to_english() -> None:
+    message = nlg.render("utter_goodbye", {}, {"slots": {"language": "xx"}}).to_wire()
+    assert message["text"] == text("en", "utter_goodbye")

@@ -1,0 +1,181 @@
+"""The gateway: raw input handling, conversation records, retries and ordering (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from base.catalog import text as catalog_text
+from gateway.gateway import Gateway
+from gateway.inbound import Inbound
+from gateway.rasa import RasaClient
+from gateway.text import MAX_CHARS, clean_text, to_rasa_text
+from handoff.events import Events
+from handoff.hosts import HostStore
+from handoff.intake import Intake
+from handoff.records import HandoffStore
+from storage.store import Store
+
+
+def test_control_characters_are_removed_but_line_breaks_kept() -> None:
+    assert clean_text("  hej\x00\x07 där\u200b\nnästa rad \x1b[31m ") == "hej där\nnästa rad [31m"
+
+
+def test_lang_command_becomes_a_payload() -> None:
+    assert to_rasa_text("/lang pl") == '/change_language{"language": "pl"}'
+    assert to_rasa_text("/lang pl-PL") == '/change_language{"language": "pl"}'
+    assert to_rasa_text("/lang") == "/change_language"
+
+
+def test_button_payloads_pass_and_other_slashes_are_text() -> None:
+    assert to_rasa_text('/choose_municipality{"municipality": "lulea"}').startswith("/choose_municipality")
+    assert to_rasa_text("/etc/passwd") == "etc/passwd"
+    assert to_rasa_text("/restart") == "restart"
+    assert to_rasa_text('/choose_municipality{"broken') == 'choose_municipality{"broken'
+
+
+def _inbound(text: str, hint: str | None = None, user: str = "u1", message_id: str | None = None) -> Inbound:
+    return Inbound(municipality="boden", channel="test", user_id=user, text=text, language_hint=hint,
+                   message_id=message_id)
+
+
+def _with_gateway(database_url: str, body: Callable[[Gateway], Awaitable[Any]],
+                  handler: Callable[[httpx.Request], Any] | None = None) -> Any:
+    """Run body against a gateway on a fresh schema, with Rasa replaced by handler (or down)."""
+
+    async def main() -> Any:
+        store = Store(database_url)
+        await store.create_schema()
+        if handler is None:
+            rasa = RasaClient("http://127.0.0.1:9", timeout=0.5)  # nothing listens on the discard port
+        else:
+            rasa = RasaClient("http://rasa.test", transport=httpx.MockTransport(handler))
+        intake = Intake(HandoffStore(store), HostStore(store))
+        gateway = Gateway(store, rasa, intake, Events())
+        try:
+            return await body(gateway)
+        finally:
+            await gateway.close()
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def test_empty_message_gets_a_polite_reply_in_the_hinted_language(database_url: str) -> None:
+    replies = _with_gateway(database_url, lambda g: g.handle(_inbound("   \x00 ", hint="sv")))
+    assert replies[0].text == "Ditt meddelande verkar vara tomt. Vad vill du veta?"
+
+
+def test_very_long_message_is_declined_politely_in_its_language(database_url: str) -> None:
+    text = ("Jak mogę znaleźć mieszkanie dla mojej rodziny w Boden? " * 400)[: MAX_CHARS * 10]
+    replies = _with_gateway(database_url, lambda g: g.handle(_inbound(text)))
+    assert replies[0].meta.language == "pl"
+    assert replies[0].meta.response == "utter_message_too_long"
+
+
+def test_rasa_down_apologises_offers_the_host_and_keeps_the_message(database_url: str) -> None:
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list, list]:
+        replies = await gateway.handle(_inbound("Wie finde ich eine Wohnung in Boden?", user=user))
+        return replies, await gateway.store.transcript(f"test:{user}")
+
+    replies, transcript = _with_gateway(database_url, body)
+    assert replies[0].meta.response == "utter_service_unavailable"
+    assert replies[0].meta.language == "de"
+    assert replies[0].text.startswith(catalog_text("de", "utter_service_unavailable"))
+    assert "flyttatillboden.se" in replies[0].text  # Boden's published relocation service
+    assert transcript[0].text == "Wie finde ich eine Wohnung in Boden?"
+    assert transcript[0].status == "unanswered"
+
+
+def test_gateway_forwards_metadata_to_rasa(database_url: str) -> None:
+    seen: dict[str, Any] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.update(json.loads(request.content))
+        return httpx.Response(200, json=[{"recipient_id": "x", "text": "ok", "custom": {"language": "pl"}}])
+
+    _with_gateway(database_url, lambda g: g.handle(_inbound("Jak znaleźć mieszkanie?", hint="pl-PL")), handler)
+    assert seen["metadata"] == {"municipality": "boden", "language": "pl", "channel": "test", "message_id": None}
+    assert seen["sender"] == "test:u1"
+
+
+def test_a_retried_delivery_is_answered_once(database_url: str) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content)["message"])
+        return httpx.Response(200, json=[{"text": "svar", "custom": {"language": "sv"}}])
+
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list, list, int]:
+        first = await gateway.handle(_inbound("Hur hittar jag bostad?", user=user, message_id="m-1"))
+        again = await gateway.handle(_inbound("Hur hittar jag bostad?", user=user, message_id="m-1"))
+        return first, again, await gateway.store.count_messages(f"test:{user}")
+
+    first, again, stored = _with_gateway(database_url, body, handler)
+    assert [m.text for m in first] == ["svar"]
+    assert again == []
+    assert calls == ["Hur hittar jag bostad?"]
+    assert stored == 2  # the question once, the answer once
+
+
+def test_replies_reach_the_person_in_the_order_they_wrote(database_url: str) -> None:
+    async def slow_first(request: httpx.Request) -> httpx.Response:
+        message = json.loads(request.content)["message"]
+        if message == "first":
+            await asyncio.sleep(0.3)  # Rasa takes longer on the first message
+        return httpx.Response(200, json=[{"text": f"answer to {message}"}])
+
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list[str], list[str | None]]:
+        delivered: list[str] = []
+
+        async def deliver(replies: list[dict]) -> None:
+            delivered.extend(r.text for r in replies)
+
+        await asyncio.gather(*(gateway.handle(_inbound(text, user=user, message_id=text), deliver)
+                               for text in ("first", "second", "third")))
+        transcript = await gateway.store.transcript(f"test:{user}")
+        return delivered, [m.text for m in transcript]
+
+    delivered, transcript = _with_gateway(database_url, body, slow_first)
+    assert delivered == ["answer to first", "answer to second", "answer to third"]
+    assert transcript == ["first", "answer to first", "second", "answer to second", "third", "answer to third"]
+
+
+def test_a_long_button_payload_is_stored_behind_a_short_id(database_url: str) -> None:
+    payload = "Hur lång är kön till hyresrätt hos det kommunala bostadsbolaget i Boden?"
+
+    async def body(gateway: Gateway) -> tuple[str, str, str | None]:
+        short = await gateway.button_id("/greet", 64)
+        token = await gateway.button_id(payload, 64)
+        return short, token, await gateway.store.payload(token)
+
+    short, token, resolved = _with_gateway(database_url, body)
+    assert short == "/greet"
+    assert len(token.encode()) <= 64 and token.startswith("#")
+    assert resolved == payload
+
+
+def test_a_slow_rasa_or_a_silent_action_server_still_gets_the_person_an_apology(database_url: str) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("Rasa took too long", request=request)
+
+    def silent(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[])  # what Rasa answers when its action server is down
+
+    for rasa in (slow, silent):
+        replies = _with_gateway(database_url, lambda g: g.handle(_inbound("Hur hittar jag en bostad i Boden?",
+                                                                          user=uuid.uuid4().hex)), rasa)
+        assert replies[0].meta.response == "utter_service_unavailable"
+        assert replies[0].meta.language == "sv"
+        assert replies[0].meta.handoff_offered is True

@@ -1,0 +1,66 @@
+"""FAQ content rules: the validator names the file and field of every problem."""
+
+from pathlib import Path
+
+import pytest
+
+import municipalities
+from knowledge.content.entries import entries_for, load_layer
+from knowledge.content.validate import problems
+from tests.unit.knowledge.faq_trees import GOOD_LOCAL, faq_tree, shared_entry
+
+
+def test_repository_content_is_valid_and_complete() -> None:
+    assert problems() == []
+    shared = load_layer("shared")
+    assert len(shared) >= 40
+    for municipality in municipalities.load_all():
+        own = [e for e in entries_for(municipality) if e.layer == municipality]
+        assert len(own) >= 25, municipality
+
+
+def test_a_good_tree_has_no_problems(tmp_path: Path) -> None:
+    root = faq_tree(tmp_path, {"shared/q.yml": shared_entry(), "boden/q.yml": GOOD_LOCAL})
+    assert problems(root) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"topic": "weather"}, "topic"),
+        ({"sources": []}, "sources"),
+        ({"verified": "yesterday"}, "verified"),
+        ({"questions": {"sv": ["bara en"], "en": ["one", "two"]}}, "questions.sv"),
+        ({"answer": {"sv": "Svar."}}, "answer.en"),
+        ({"answer": {"sv": "Svar.", "en": "Answer.", "xx": "?"}}, "answer"),
+        ({"sources": ["not a url"]}, "sources.0"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_malformed_entries_are_rejected_with_file_and_field(tmp_path: Path, change: dict, field: str) -> None:
+    root = faq_tree(tmp_path, {"shared/q.yml": shared_entry(), "boden/bad.yml": {**GOOD_LOCAL, **change}})
+    found = problems(root)
+    assert len(found) >= 1
+    assert any(str(root / "boden" / "bad.yml") in line and f"'{field}" in line for line in found), found
+
+
+def test_shared_entries_must_answer_in_every_language(tmp_path: Path) -> None:
+    entry = shared_entry()
+    del entry["answer"]["uk"]
+    found = problems(faq_tree(tmp_path, {"shared/q.yml": entry}))
+    assert any("missing ['uk']" in line for line in found), found
+
+
+def test_broken_yaml_and_duplicate_ids_and_dangling_overrides(tmp_path: Path) -> None:
+    root = faq_tree(tmp_path, {
+        "shared/q.yml": shared_entry(),
+        "shared/broken.yml": "id: [unclosed",
+        "boden/a.yml": {**GOOD_LOCAL, "overrides": "shared.housing.nothing"},
+        "boden/b.yml": GOOD_LOCAL,
+        "narnia/c.yml": {**GOOD_LOCAL, "id": "narnia.housing.x"},
+    })
+    found = "\n".join(problems(root))
+    assert "broken.yml: not valid YAML" in found
+    assert "is used by more than one entry" in found
+    assert "no shared entry 'shared.housing.nothing'" in found
+    assert "no municipality file municipalities/narnia.yml" in found

@@ -47,8 +47,11 @@ node_modules/.installed: package.json package-lock.json
 
 install: .venv/app/.installed .venv/rasa/.installed node_modules/.installed
 
-$(MODEL_DIR)/.provisioned: knowledge/provision.py | .venv/app/.installed
-	$(APP_PY) -m knowledge.provision --out $(MODEL_DIR)
+# What decides the written model folder; a change re-provisions.
+PROVISION_INPUTS := knowledge/model/e5file.py knowledge/model/tokenizer.py knowledge/model/bert.py knowledge/model/provision.py
+
+$(MODEL_DIR)/.provisioned: $(PROVISION_INPUTS) | .venv/app/.installed
+	$(APP_PY) -m app provision --out $(MODEL_DIR)
 	touch $@
 
 models/.trained: $(NLU_INPUTS) | .venv/rasa/.installed
@@ -58,10 +61,10 @@ models/.trained: $(NLU_INPUTS) | .venv/rasa/.installed
 train: models/.trained
 
 index: $(MODEL_DIR)/.provisioned
-	$(APP_PY) -m knowledge.index build
+	$(APP_PY) -m app index build
 
 validate: .venv/app/.installed
-	$(APP_PY) -m knowledge.validate
+	$(APP_PY) -m app validate
 
 run: install $(MODEL_DIR)/.provisioned models/.trained index
 	$(APP_PY) -m app run

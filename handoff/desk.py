@@ -44,32 +44,32 @@ class Outbox(Protocol):
 
 
 class DeskError(Exception):
-    """A verb that does not fit the handoff's state; the message says why, for the host."""
+    """A verb that does not fit the handoff's state; ``reason`` says why, for the host."""
+
+    reason = "this cannot be done now"
+
+    def __init__(self) -> None:
+        super().__init__(self.reason)
 
 
 class NotWaiting(DeskError):
-    def __init__(self) -> None:
-        super().__init__("this conversation is not waiting")
+    reason = "this conversation is not waiting"
 
 
 class NotHeld(DeskError):
-    def __init__(self) -> None:
-        super().__init__("claim the conversation first")
+    reason = "claim the conversation first"
 
 
 class WindowClosed(DeskError):
-    def __init__(self) -> None:
-        super().__init__("WhatsApp's 24-hour window has closed: send the template")
+    reason = "WhatsApp's 24-hour window has closed: send the template"
 
 
 class NoTemplate(DeskError):
-    def __init__(self) -> None:
-        super().__init__("templates exist only on WhatsApp")
+    reason = "templates exist only on WhatsApp"
 
 
 class NotDelivered(DeskError):
-    def __init__(self) -> None:
-        super().__init__("the template could not be sent")
+    reason = "the template could not be sent"
 
 
 class Desk:

@@ -37,7 +37,13 @@ from knowledge.search.encoders import CachedEmbedder, CachedSparse, Embedder, Sp
 from knowledge.search.index import Components, FaqIndex, Item
 from knowledge.search.retriever import THRESHOLDS_PATH, Fusion, Thresholds
 
-DATA_DIR = Path(os.environ.get("SWEFAQ_DIR", PROJECT_ROOT.parent / "shared" / "benchmarks" / "swefaq"))
+#: Where SweFAQ v2.0 lies on this machine kind (SWEFAQ_DIR overrides it).
+DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "benchmarks" / "swefaq"
+
+
+def data_dir() -> Path:
+    """Read when a split is loaded, not at import, so a caller may set SWEFAQ_DIR first."""
+    return Path(os.environ.get("SWEFAQ_DIR", DEFAULT_DATA_DIR))
 #: Encodings of benchmark texts (and of the own-FAQ calibration's held-out indexes), per model fingerprint.
 ENCODINGS_DIR = CACHE_DIR / "swefaq"
 LANGUAGE = "sv"
@@ -63,8 +69,9 @@ class Split:
     categories: np.ndarray  # answer position -> category id
 
 
-def load_split(name: str, data_dir: Path = DATA_DIR) -> Split:
-    rows = [json.loads(line) for line in (data_dir / f"swefaq_{name}.jsonl").read_text("utf-8").splitlines() if line]
+def load_split(name: str, folder: Path | None = None) -> Split:
+    path = (folder or data_dir()) / f"swefaq_{name}.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
     answers = sorted({answer for row in rows for answer in row["candidate_answers"]})
     position = {answer: i for i, answer in enumerate(answers)}
     categories = np.zeros(len(answers), dtype=np.int64)

@@ -1,1 +1,3 @@
-"""The app server (Python 3.11): actions endpoint, NLG endpoint, chat API, and the launcher."""
+"""The top of the house: assembles the ASGI app (``server``), serves the endpoints only Rasa calls
+(``internal``), reads the process settings, starts the process stack, and holds every command
+(``commands``, run as ``python -m app <command>``). Nothing below imports it."""

@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
             print(f"  {name:<10} {summary}")
         return 0 if argv else 2
     name = argv[0]
-    if not name.isidentifier() or importlib.util.find_spec(f"app.commands.{name}") is None:
+    if name not in {module.name for module in pkgutil.iter_modules(app.commands.__path__)}:
         print(f"unknown command {name!r}; `python -m app --help` lists them", file=sys.stderr)
         return 2
     return int(importlib.import_module(f"app.commands.{name}").main(argv[1:]) or 0)

@@ -94,10 +94,11 @@ class Desk:
 
     async def claim(self, handoff: Handoff, host: Host) -> Handoff:
         """The host takes the conversation; the person is told who joined, the queue moves up."""
-        if handoff.status not in (Status.WAITING, Status.TICKET):
+        claimed = await self.handoffs.transition(handoff.id, (Status.WAITING, Status.TICKET), status=Status.ACTIVE,
+                                                 host_id=host.id, claimed_at=self.clock())
+        if claimed is None:
             raise NotWaiting()
-        handoff = await self.handoffs.change(handoff.id, status=Status.ACTIVE, host_id=host.id,
-                                             claimed_at=self.clock())
+        handoff = claimed
         place = municipalities.load_all()[handoff.municipality]
         await self._tell(handoff, "handoff_host_joined", host_name=host.first_name, municipality_name=place.name)
         await self.events.publish(Event(EventKind.CLAIMED, handoff.municipality, handoff.id))
@@ -136,7 +137,11 @@ class Desk:
     async def hand_back(self, handoff: Handoff, host: Host) -> Handoff:
         """The bot answers again; the person is told so by name."""
         self._require_held(host, handoff)
-        handoff = await self.handoffs.change(handoff.id, status=Status.RETURNED, closed_at=self.clock())
+        returned = await self.handoffs.transition(handoff.id, (Status.ACTIVE,), status=Status.RETURNED,
+                                                  closed_at=self.clock())
+        if returned is None:
+            raise NotHeld()
+        handoff = returned
         await self._tell(handoff, "handoff_returned", host_name=host.first_name)
         return handoff
 

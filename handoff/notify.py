@@ -58,12 +58,17 @@ class Notifier:
             if event.kind not in (EventKind.WAITING, EventKind.TICKET):
                 continue
             try:
-                await self.notify(event.handoff_id)
-            except (OSError, smtplib.SMTPException) as exc:
+                await self.notify(event.handoff_id, event.kind)
+            except Exception as exc:  # one failed e-mail must not stop the next ones
                 logger.warning("Could not e-mail the hosts about handoff %s: %s", event.handoff_id,
                                type(exc).__name__)
 
-    async def notify(self, handoff_id: int) -> None:
+    async def notify(self, handoff_id: int, kind: EventKind) -> None:
+        """E-mail the municipality's hosts that a conversation started waiting or became a ticket.
+
+        The subject follows the event, not the handoff's status now: a host may have claimed the
+        conversation before this e-mail goes out.
+        """
         handoff = await self.handoffs.get(handoff_id)
         if handoff is None:
             return
@@ -75,7 +80,7 @@ class Notifier:
         message = EmailMessage()
         message["From"] = self.settings.sender
         message["To"] = ", ".join(addresses)
-        message["Subject"] = t[f"mail_subject_{handoff.status}"].format(municipality=place.name)
+        message["Subject"] = t[f"mail_subject_{kind}"].format(municipality=place.name)
         need = mask(handoff.need or "", labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
         message.set_content(t["mail_body"].format(
             reason=t[f"reason_{handoff.reason}"], language=handoff.language, channel=handoff.channel, need=need,

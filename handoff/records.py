@@ -116,6 +116,17 @@ class HandoffStore:
             row = (await connection.execute(select(handoffs).where(handoffs.c.id == handoff_id))).mappings().first()
         return None if row is None else _handoff(row)
 
+    async def transition(self, handoff_id: int, allowed: tuple[Status, ...], **values: Any) -> Handoff | None:
+        """Change the handoff only if it is still in one of the allowed states (None if not).
+
+        One conditional UPDATE, so two hosts pressing "claim" at the same moment — on one app
+        process or two — cannot both get the conversation.
+        """
+        async with self.engine.begin() as connection:
+            result = await connection.execute(update(handoffs).where(
+                handoffs.c.id == handoff_id, handoffs.c.status.in_(allowed)).values(**values))
+        return await self.get(handoff_id) if result.rowcount == 1 else None
+
     async def change(self, handoff_id: int, **values: Any) -> Handoff:
         async with self.engine.begin() as connection:
             await connection.execute(update(handoffs).where(handoffs.c.id == handoff_id).values(**values))

@@ -1,0 +1,213 @@
+"""Host accounts on SQLite and PostgreSQL: Argon2id passwords, the account rules, login throttling per
+e-mail and per address, who is online, and whose addresses the e-mail notifications go to."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, update
+
+import handoff.hosts
+from handoff.hosts import MAX_FAILURES, ONLINE_WINDOW, HostStore
+from storage.schema import hosts as hosts_table
+from storage.store import Store
+
+PASSWORD = "correct horse battery"
+
+
+REAL_HASHER = handoff.hosts._hasher
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its smallest cost: the real parameters take a third of a second per hash here."""
+    monkeypatch.setattr(handoff.hosts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def _run(database_url: str, body: Callable[[HostStore, Store], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        store = Store(database_url)
+        await store.create_schema()
+        try:
+            return await body(HostStore(store), store)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def _email(place: str = "boden") -> str:
+    return f"host-{uuid.uuid4().hex[:10]}@{place}.example"
+
+
+def _address() -> str:
+    return f"198.51.100.{uuid.uuid4().hex[:8]}"  # unique per test: the PostgreSQL database is shared
+
+
+def test_a_host_logs_in_with_the_right_password_and_not_with_a_wrong_one(database_url: str) -> None:
+    email = _email()
+
+    async def body(hosts: HostStore, store: Store) -> tuple[Any, Any, Any]:
+        added = await hosts.add(email, " Anna ", PASSWORD, "boden")
+        return added, await hosts.authenticate(email, PASSWORD, _address()), \
+            await hosts.authenticate(email, PASSWORD + "!", _address())
+
+    added, right, wrong = _run(database_url, body)
+    assert right == added
+    assert (right.email, right.first_name, right.municipality, right.is_admin) == (email, "Anna", "boden", False)
+    assert wrong is None
+
+
+def test_an_unknown_email_does_not_log_in(database_url: str) -> None:
+    async def body(hosts: HostStore, store: Store) -> Any:
+        return await hosts.authenticate(_email(), PASSWORD, _address())
+
+    assert _run(database_url, body) is None
+
+
+@pytest.mark.parametrize(("password", "municipality", "complaint"), [
+    ("short-11chr", "boden", "at least 12 characters"),
+    (PASSWORD, "atlantis", "unknown municipality"),
+    (PASSWORD, None, "unknown municipality"),
+])
+def test_an_account_with_a_short_password_or_an_unknown_municipality_is_refused(
+        database_url: str, password: str, municipality: str | None, complaint: str) -> None:
+    email = _email()
+
+    async def body(hosts: HostStore, store: Store) -> Any:
+        with pytest.raises(ValueError, match=complaint):
+            await hosts.add(email, "Anna", password, municipality)
+        return await hosts.by_email(email)
+
+    assert _run(database_url, body) is None
+
+
+def test_a_second_account_with_the_same_email_in_other_case_is_refused(database_url: str) -> None:
+    email = _email()
+
+    async def body(hosts: HostStore, store: Store) -> Any:
+        first = await hosts.add(email, "Anna", PASSWORD, "boden")
+        with pytest.raises(ValueError, match="exists already"):
+            await hosts.add(email.upper(), "Other Anna", PASSWORD + "2", "lulea")
+        return first, await hosts.by_email(email)
+
+    first, found = _run(database_url, body)
+    assert found == first and found.municipality == "boden"
+
+
+def test_the_stored_hash_is_argon2id_and_not_the_password(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handoff.hosts, "_hasher", REAL_HASHER)
+    email = _email()
+
+    async def body(hosts: HostStore, store: Store) -> str:
+        await hosts.add(email, "Anna", PASSWORD, "boden")
+        async with store.engine.connect() as connection:
+            return (await connection.execute(
+                select(hosts_table.c.password_hash).where(hosts_table.c.email == email))).scalar_one()
+
+    stored = _run(database_url, body)
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+    assert REAL_HASHER.verify(stored, PASSWORD)
+
+
+def test_email_is_case_insensitive_for_login_and_lookup(database_url: str) -> None:
+    email = _email()
+
+    async def body(hosts: HostStore, store: Store) -> tuple[Any, Any, Any]:
+        added = await hosts.add(f"  {email.upper()} ", "Anna", PASSWORD, "boden")
+        return added, await hosts.authenticate(email.title(), PASSWORD, _address()), await hosts.by_email(email)
+
+    added, logged_in, found = _run(database_url, body)
+    assert added.email == email
+    assert logged_in == added == found
+
+
+def test_five_failures_throttle_that_email_and_that_address(database_url: str) -> None:
+    email, address = _email(), _address()
+
+    async def body(hosts: HostStore, store: Store) -> list[bool]:
+        await hosts.add(email, "Anna", PASSWORD, "boden")
+        before = await hosts.throttled(f"email:{email}"), await hosts.throttled(f"ip:{address}")
+        for _ in range(MAX_FAILURES - 1):
+            await hosts.authenticate(email, "wrong password", address)
+        almost = await hosts.throttled(f"email:{email}"), await hosts.throttled(f"ip:{address}")
+        await hosts.authenticate(email, "wrong password", address)
+        return [*before, *almost,
+                await hosts.throttled(f"email:{email}"), await hosts.throttled(f"ip:{address}"),
+                await hosts.throttled(f"email:{_email()}", f"ip:{address}"),  # another account, same address
+                await hosts.throttled(f"email:{email}", f"ip:{_address()}")]  # same account, another address
+
+    assert _run(database_url, body) == [False, False, False, False, True, True, True, True]
+
+
+def test_failures_from_many_addresses_throttle_the_account(database_url: str) -> None:
+    email = _email()
+
+    async def body(hosts: HostStore, store: Store) -> tuple[bool, bool]:
+        for _ in range(MAX_FAILURES):
+            await hosts.authenticate(email.upper(), "wrong password", _address())
+        return await hosts.throttled(f"email:{email}"), await hosts.throttled(f"ip:{_address()}")
+
+    assert _run(database_url, body) == (True, False)
+
+
+def test_a_successful_login_clears_the_emails_failures_but_not_the_addresss(database_url: str) -> None:
+    email, address = _email(), _address()
+
+    async def body(hosts: HostStore, store: Store) -> tuple[bool, bool, bool]:
+        await hosts.add(email, "Anna", PASSWORD, "boden")
+        for _ in range(MAX_FAILURES - 1):
+            await hosts.authenticate(email, "wrong password", address)
+        assert await hosts.authenticate(email, PASSWORD, address) is not None
+        await hosts.authenticate(email, "wrong password", address)  # one more: 1 for the e-mail, 5 for the address
+        return (await hosts.throttled(f"email:{email}"), await hosts.throttled(f"ip:{address}"),
+                await hosts.authenticate(email, PASSWORD, _address()) is not None)
+
+    email_throttled, address_throttled, still_logs_in = _run(database_url, body)
+    assert not email_throttled
+    assert address_throttled
+    assert still_logs_in
+
+
+def test_online_lists_only_the_municipalitys_hosts_seen_within_the_window(database_url: str) -> None:
+    async def body(hosts: HostStore, store: Store) -> tuple[set[int], set[int], list[Any]]:
+        touched = await hosts.add(_email(), "Anna", PASSWORD, "boden")
+        never = await hosts.add(_email(), "Bert", PASSWORD, "boden")
+        long_ago = await hosts.add(_email(), "Cecilia", PASSWORD, "boden")
+        elsewhere = await hosts.add(_email("jokkmokk"), "Dan", PASSWORD, "jokkmokk")
+        for host in (touched, long_ago, elsewhere):
+            await hosts.touch(host.id)
+        stale = dt.datetime.now(dt.UTC) - ONLINE_WINDOW - dt.timedelta(seconds=5)
+        async with store.engine.begin() as connection:
+            await connection.execute(update(hosts_table).where(hosts_table.c.id == long_ago.id)
+                                     .values(last_seen_at=stale))
+        online = {h.id for h in await hosts.online("boden")}
+        ours = {touched.id, never.id, long_ago.id, elsewhere.id}
+        return online & ours, {h.id for h in await hosts.online("jokkmokk")} & ours, [touched, elsewhere]
+
+    boden, jokkmokk, (touched, elsewhere) = _run(database_url, body)
+    assert boden == {touched.id}
+    assert jokkmokk == {elsewhere.id}
+
+
+def test_addresses_are_the_municipalitys_hosts_only(database_url: str) -> None:
+    boden_hosts, other, admin = [_email(), _email()], _email("jokkmokk"), _email("region")
+
+    async def body(hosts: HostStore, store: Store) -> list[str]:
+        for email in boden_hosts:
+            await hosts.add(email, "Anna", PASSWORD, "boden")
+        await hosts.add(other, "Dan", PASSWORD, "jokkmokk")
+        await hosts.add(admin, "Lea", PASSWORD, "boden", is_admin=True)  # an admin works for no one municipality
+        return await hosts.addresses("boden")
+
+    addresses = _run(database_url, body)
+    assert set(boden_hosts) <= set(addresses)
+    assert other not in addresses
+    assert admin not in addresses

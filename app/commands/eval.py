@@ -22,6 +22,7 @@ import yaml
 from app.settings import on_free_ports
 from app.stack import running
 from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
+from base.messages import BotMessage
 from base.paths import PROJECT_ROOT
 
 EVAL_FILE = PROJECT_ROOT / "eval" / "utterances.yml"
@@ -44,14 +45,12 @@ class Tally:
 def _reply_outcome(messages: list[dict]) -> tuple[str | None, str | None, bool]:
     """(answered faq id or first choice, language of the last reply, fell back?)."""
     faq_id, language, fell_back = None, None, False
-    for message in messages:
-        custom = message.get("custom") or {}
-        language = custom.get("language", language)
-        if custom.get("faq_id") and faq_id is None:
-            faq_id = custom["faq_id"]
-        if custom.get("choices") and faq_id is None:
-            faq_id = custom["choices"][0]
-        fell_back = fell_back or custom.get("response") in FALLBACK_NOTICES or bool(custom.get("handoff_offered"))
+    for message in (BotMessage.from_wire(raw) for raw in messages):
+        meta = message.meta
+        language = meta.language or language
+        if faq_id is None:
+            faq_id = meta.faq_id or (meta.choices[0] if meta.choices else None)
+        fell_back = fell_back or meta.response in FALLBACK_NOTICES or bool(meta.handoff_offered)
     return faq_id, language, fell_back
 
 

@@ -5,7 +5,8 @@ write, send the template, hand back, resolve — is one call of the handoff desk
 becomes 409 (or 502 when a channel could not deliver).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: FastAPI must see the HostSession dependency, which
+# is local to build_router, when the routes are declared rather than look it up as a global later.
 
 from dataclasses import dataclass
 from pathlib import Path

@@ -164,6 +164,6 @@ class Intake:
         if len(waits) >= 3:
             minutes = max(1, round(statistics.median(waits) * position / 60))
             return _message(handoff.language, "handoff_queued", handoff, position=position,
-                            municipality_name=place.name, wait=text(handoff.language, "handoff_wait", minutes=minutes))
+                            municipality_name=place.name, wait=text(handoff.language, "handoff_wait", count=minutes))
         return _message(handoff.language, "handoff_queued", handoff, position=position, municipality_name=place.name,
                         wait=text(handoff.language, "handoff_wait_unknown"))

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
 from assistant.language import choose_language, normalise_code, requested_language
+from base.definitions import MAX_MESSAGE_CHARS
 from base.messages import RasaMetadata
 
 
@@ -28,6 +29,12 @@ def first_user_message_of_session(tracker: Tracker) -> bool:
         if event.get("event") == "user":
             user_turns += 1
     return user_turns <= 1
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The person's latest message, capped like every path into the product (whatever reached Rasa)."""
+    text = tracker.latest_message.get("text")
+    return text[:MAX_MESSAGE_CHARS] if isinstance(text, str) else ""
 
 
 def entity_value(tracker: Tracker, name: str) -> str | None:
@@ -46,7 +53,7 @@ def decide_municipality(tracker: Tracker, known: dict[str, municipalities.Munici
     chosen = entity_value(tracker, "municipality")
     if chosen in known:
         return chosen
-    text = tracker.latest_message.get("text") or ""
+    text = latest_text(tracker)
     mentioned = municipalities.mentioned_in(text, known)
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if mentioned and (intent == "choose_municipality" or current not in known):
@@ -58,7 +65,7 @@ def decide_municipality(tracker: Tracker, known: dict[str, municipalities.Munici
 
 
 def decide_language(tracker: Tracker) -> str:
-    text = tracker.latest_message.get("text") or ""
+    text = latest_text(tracker)
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     requested = normalise_code(entity_value(tracker, "language"))
     if requested is None and intent == "change_language":

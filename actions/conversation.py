@@ -8,9 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
-from actions.context import entity_value
+from actions.context import entity_value, latest_text
 from actions.faq import answer
 from assistant.language import normalise_code, requested_language
+from base.definitions import MAX_MESSAGE_CHARS
 
 
 class ActionChooseMunicipality(Action):
@@ -24,7 +25,7 @@ class ActionChooseMunicipality(Action):
     ) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         municipality = tracker.get_slot("municipality")
-        text = tracker.latest_message.get("text") or ""
+        text = latest_text(tracker)
         named = entity_value(tracker, "municipality") or next(iter(municipalities.mentioned_in(text)), None)
         if municipality not in municipalities.load_all() or named is None:
             dispatcher.utter_message(response="utter_ask_municipality", language=language)
@@ -32,7 +33,7 @@ class ActionChooseMunicipality(Action):
         dispatcher.utter_message(response="utter_municipality_set", municipality=municipality, language=language)
         pending = tracker.get_slot("pending_question")
         if pending:
-            return answer(dispatcher, tracker, pending, municipality, language)
+            return await answer(dispatcher, tracker, pending[:MAX_MESSAGE_CHARS], municipality, language)
         return []
 
 
@@ -46,7 +47,7 @@ class ActionChangeLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
-        text = tracker.latest_message.get("text") or ""
+        text = latest_text(tracker)
         named = normalise_code(entity_value(tracker, "language")) or requested_language(text)
         if named is None:
             dispatcher.utter_message(response="utter_ask_language", language=language)

@@ -7,6 +7,7 @@ municipality is answered from that municipality's index (and the answer says so)
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
+from actions.context import latest_text
 from base.definitions import TOPIC_INTENTS
 from knowledge.content.entries import entries_for
 from knowledge.search.retriever import shared_retriever
@@ -66,7 +68,7 @@ class ActionAnswerFaq(Action):
     ) -> list[dict[str, Any]]:
         language = tracker.get_slot("language") or "en"
         current = tracker.get_slot("municipality")
-        text = (tracker.latest_message.get("text") or "").strip()
+        text = latest_text(tracker).strip()
         known = municipalities.load_all()
 
         mentioned = [m for m in municipalities.mentioned_in(text, known) if m != current]
@@ -74,10 +76,10 @@ class ActionAnswerFaq(Action):
         if target not in known:
             dispatcher.utter_message(response="utter_ask_municipality", language=language)
             return [SlotSet("pending_question", text)]
-        return answer(dispatcher, tracker, text, target, language, other=target != current)
+        return await answer(dispatcher, tracker, text, target, language, other=target != current)
 
 
-def answer(
+async def answer(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     text: str,
@@ -90,7 +92,8 @@ def answer(
     if exact is not None:  # a button of a close call, or a question asked word for word
         dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
-    hits = shared_retriever().search(text, municipality=municipality, language=language, topic=topic_of(tracker))
+    # Embedding and search are CPU work: a worker thread, so the app's event loop serves everyone else.
+    hits = await asyncio.to_thread(shared_retriever().search, text, municipality, language, topic_of(tracker))
     decision = shared_retriever().decide(hits)
     if decision.outcome == "answer":
         best = decision.hits[0]

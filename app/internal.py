@@ -1,5 +1,9 @@
 """The endpoints only Rasa calls: custom actions (``/webhook``) and response texts (``/nlg``).
 
+They share the public listener but answer only a caller that presents the internal token (the
+``X-Internal-Token`` header Rasa sends, endpoints.yml), compared in constant time; anyone else gets
+403 before the body is read. They are left out of the OpenAPI description.
+
 Actions run through rasa-sdk's ActionExecutor inside this app rather than the SDK's own Sanic
 server (which refuses to start once a model is loaded; see the brief). Texts are rendered by
 ``assistant.nlg`` from the per-language catalogs.
@@ -7,10 +11,11 @@ server (which refuses to start once a model is loaded; see the brief). Texts are
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
@@ -20,10 +25,21 @@ from assistant import nlg
 logger = logging.getLogger(__name__)
 
 
-def build_router() -> APIRouter:
+HEADER = "x-internal-token"
+
+
+def build_router(token: str) -> APIRouter:
+    if not token:
+        raise ValueError("the internal endpoints need a token (app.keys)")
+    expected = token.encode()
+
+    async def from_rasa(request: Request) -> None:
+        if not hmac.compare_digest(request.headers.get(HEADER, "").encode(), expected):
+            raise HTTPException(status_code=403, detail="internal endpoint")
+
     executor = ActionExecutor()
     executor.register_package("actions")
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(from_rasa)])
 
     @router.post("/webhook")
     async def webhook(request: Request) -> JSONResponse:

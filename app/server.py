@@ -21,10 +21,13 @@ from fastapi.responses import JSONResponse
 
 import municipalities
 from app import internal
+from app.guard import Guard
+from app.keys import with_secrets
 from app.log import guard_logs
 from app.settings import Settings, settings
 from channels.config import load as load_channels
 from channels.http_api import HttpApiChannel
+from channels.identity import ConversationTokens
 from channels.telegram.channel import TelegramChannel
 from channels.web.channel import WebChannel
 from channels.whatsapp.channel import WhatsAppChannel
@@ -40,7 +43,9 @@ from handoff.intake import Intake
 from handoff.notify import Notifier, SmtpSettings
 from handoff.records import HandoffStore
 from knowledge.search.retriever import shared_retriever
+from storage.rates import RateLimits, RateRules
 from storage.store import Store
+from storage.tracker import TrackerEvents
 
 logger = logging.getLogger(__name__)
 
@@ -52,25 +57,30 @@ def _warm_up() -> None:
 
 def create_app(config: Settings | None = None) -> Any:
     """The ASGI app uvicorn serves: the socket.io server (web widgets) in front of the FastAPI app."""
-    config = config or settings()
+    config = with_secrets(config or settings())
     channels = load_channels(config.channels_file)
-    guard_logs([*channels.secrets(), config.smtp_password.get_secret_value()])
+    guard_logs([*channels.secrets(), *(secret.get_secret_value() for secret in (
+        config.smtp_password, config.rasa_token, config.internal_token, config.app_secret))])
 
     store = Store(config.database)
+    rates = RateLimits(RateRules.from_spec(config.rate_limits), config.redis_url or "memory://")
     handoffs, hosts, events = HandoffStore(store), HostStore(store), Events()
     intake = Intake(handoffs, hosts)
-    gateway = Gateway(store, RasaClient(config.rasa_url, timeout=config.rasa_timeout), intake, events,
-                      rasa_tracker_db=config.tracker_db)
+    rasa = RasaClient(config.rasa_url, config.internal_token.get_secret_value(), timeout=config.rasa_timeout)
+    tracker = TrackerEvents(config.tracker_url)
+    gateway = Gateway(store, rasa, intake, events, rates, tracker)
     desk = Desk(handoffs, intake, events, outbox=gateway)
     sessions = Sessions(store, hosts)
     notifier = None
     if config.smtp_host:
         smtp = SmtpSettings(config.smtp_host, config.smtp_port, config.smtp_from, config.smtp_user or None,
                             config.smtp_password.get_secret_value() or None, config.smtp_starttls)
-        notifier = Notifier(smtp, events, handoffs, hosts, config.base_url)
+        notifier = Notifier(smtp, events, handoffs, hosts, config.base_url, rates)
 
-    web = WebChannel(gateway)
-    adapters: list[Channel] = [HttpApiChannel(gateway), web, TelegramChannel(channels.telegram, gateway)]
+    tokens = ConversationTokens(config.app_secret.get_secret_value())
+    web = WebChannel(gateway, tokens, rates)
+    adapters: list[Channel] = [HttpApiChannel(gateway, tokens, rates), web,
+                               TelegramChannel(channels.telegram, gateway)]
     if channels.whatsapp is not None:
         adapters.append(WhatsAppChannel(channels.whatsapp, gateway))
     ready = asyncio.Event()
@@ -93,21 +103,24 @@ def create_app(config: Settings | None = None) -> Any:
         for adapter in adapters:
             await adapter.close()
         await gateway.close()
+        tracker.close()
         await store.close()
 
-    api = FastAPI(title="Newcomer assistant", lifespan=lifespan)
+    docs = config.api_docs
+    api = FastAPI(title="Newcomer assistant", lifespan=lifespan, docs_url="/docs" if docs else None,
+                  redoc_url=None, openapi_url="/openapi.json" if docs else None)
     for adapter in adapters:
         gateway.register(adapter)
         router = adapter.router()
         if router is not None:
             api.include_router(router)
     mount(api, ConsoleServices(store=store, handoffs=handoffs, hosts=hosts, sessions=sessions, desk=desk,
-                               events=events))
-    api.include_router(internal.build_router())
+                               events=events, rates=rates))
+    api.include_router(internal.build_router(config.internal_token.get_secret_value()))
 
     @api.get("/health")
     async def health() -> JSONResponse:
         up = ready.is_set()
         return JSONResponse({"status": "ok" if up else "starting"}, status_code=200 if up else 503)
 
-    return web.asgi(api)
+    return Guard(web.asgi(api), rates)

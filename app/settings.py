@@ -43,6 +43,20 @@ class Settings:
     smtp_starttls: bool = False
     #: The address newcomers' browsers and platforms reach this server at (widget, webhooks).
     public_url: str = ""
+    #: Secrets shared by the processes (app.keys fills the empty ones from var/).
+    rasa_token: SecretStr = field(default_factory=lambda: SecretStr(""))
+    internal_token: SecretStr = field(default_factory=lambda: SecretStr(""))
+    app_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
+    #: Serve /docs and /openapi.json (the public API only); switch off with API_DOCS=false.
+    api_docs: bool = True
+    #: Addresses of reverse proxies whose X-Forwarded-For/-Proto headers are believed (comma-separated).
+    trusted_proxies: str = ""
+    #: Redis for what app processes share (rate-limit counters); unset: in this process's memory.
+    redis_url: str = ""
+    #: Rasa's tracker store when it is not the SQLite file in var/ (e.g. postgresql+psycopg://…/rasa).
+    rasa_tracker_url: str = ""
+    #: Rate limits that differ from storage.rates.RateRules' defaults, e.g. "message=10/minute,chat=60/minute".
+    rate_limits: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +80,14 @@ class Settings:
             smtp_password=SecretStr(env.get("SMTP_PASSWORD", "")),
             smtp_starttls=env.get("SMTP_STARTTLS", "") in ("1", "true", "yes"),
             public_url=env.get("PUBLIC_URL", ""),
+            rasa_token=SecretStr(env.get("RASA_TOKEN", "")),
+            internal_token=SecretStr(env.get("INTERNAL_TOKEN", "")),
+            app_secret=SecretStr(env.get("APP_SECRET", "")),
+            api_docs=env.get("API_DOCS", "true").lower() not in ("0", "false", "no", "off"),
+            trusted_proxies=env.get("TRUSTED_PROXIES", ""),
+            redis_url=env.get("REDIS_URL", ""),
+            rate_limits=env.get("RATE_LIMITS", ""),
+            rasa_tracker_url=env.get("RASA_TRACKER_URL", ""),
         )
 
     @property
@@ -83,6 +105,11 @@ class Settings:
     @property
     def tracker_db(self) -> Path:
         return self.var_dir / "rasa-tracker.sqlite"
+
+    @property
+    def tracker_url(self) -> str:
+        """Rasa's tracker store as SQLAlchemy sees it (deletions reach it); RASA_TRACKER_URL at scale."""
+        return self.rasa_tracker_url or f"sqlite:///{self.tracker_db}"
 
 
 def settings() -> Settings:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from app.keys import with_secrets
 from app.settings import Settings
 from base.paths import PROJECT_ROOT
 
@@ -69,6 +70,13 @@ def _environment(config: Settings) -> dict[str, str]:
         PUBLIC_URL=config.base_url,
         SMTP_HOST=config.smtp_host,
         SMTP_PORT=str(config.smtp_port),
+        RASA_TOKEN=config.rasa_token.get_secret_value(),
+        INTERNAL_TOKEN=config.internal_token.get_secret_value(),
+        APP_SECRET=config.app_secret.get_secret_value(),
+        API_DOCS="true" if config.api_docs else "false",
+        TRUSTED_PROXIES=config.trusted_proxies,
+        REDIS_URL=config.redis_url,
+        RATE_LIMITS=config.rate_limits,
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONPATH=str(PROJECT_ROOT),
@@ -79,10 +87,15 @@ def _environment(config: Settings) -> dict[str, str]:
     return env
 
 
-def app_command(host: str, port: int) -> list[str]:
-    """The app server's command line: uvicorn builds the app with ``app.server.create_app``."""
+def app_command(host: str, port: int, trusted_proxies: str = "") -> list[str]:
+    """The app server's command line: uvicorn builds the app with ``app.server.create_app``.
+
+    Forwarding headers (client address, https) are believed only from the configured proxies.
+    """
+    proxies = ["--proxy-headers", "--forwarded-allow-ips", trusted_proxies] if trusted_proxies else [
+        "--no-proxy-headers"]
     return [str(APP_PY), "-m", "uvicorn", "app.server:create_app", "--factory", "--host", host, "--port", str(port),
-            "--log-level", "warning"]
+            "--log-level", "warning", *proxies]
 
 
 def _wait(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
@@ -102,7 +115,7 @@ def _wait(url: str, process: subprocess.Popen, name: str, timeout: float) -> Non
 def start(config: Settings, log_dir: Path | None = None, timeout: float = 180,
           extra_env: dict[str, str] | None = None) -> Stack:
     """Start both servers and return once both pass their health checks."""
-    config.var_dir.mkdir(parents=True, exist_ok=True)
+    config = with_secrets(config)
     if not MODEL.exists():
         raise FileNotFoundError(f"no trained model at {MODEL}; run `make train`")
     env = {**_environment(config), **(extra_env or {})}
@@ -116,12 +129,12 @@ def start(config: Settings, log_dir: Path | None = None, timeout: float = 180,
 
     stack = Stack(config)
     try:
-        stack.processes.append(spawn("app", app_command(config.app_host, config.app_port)))
+        stack.processes.append(spawn("app", app_command(config.app_host, config.app_port, config.trusted_proxies)))
         stack.processes.append(spawn("rasa", [
             str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
             "--port", str(config.rasa_port), "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml", "--quiet", "--enable-api",
-            *(["--auth-token", os.environ["RASA_TOKEN"]] if os.environ.get("RASA_TOKEN") else []),
+            "--auth-token", config.rasa_token.get_secret_value(),
         ]))
         _wait(f"{config.app_url}/health", stack.processes[0], "app", timeout)
         _wait(f"{config.rasa_url}/webhooks/gateway/", stack.processes[1], "Rasa", timeout)

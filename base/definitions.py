@@ -3,6 +3,12 @@
 Kept dependency-free so both Python environments can import it.
 """
 
+#: The longest message the assistant reads; a longer one is answered "please shorten it" (a FAQ
+#: question is never this long, and every model, search and masking step is bounded by it).
+MAX_MESSAGE_CHARS = 2000
+#: The longest text the product accepts or stores from anyone (Telegram's and WhatsApp's own limit).
+MAX_STORED_CHARS = 4096
+
 #: Languages the assistant speaks completely (training data, catalogs, shared FAQ answers).
 LANGUAGES: tuple[str, ...] = ("sv", "en", "fi", "pl", "de", "uk", "ar", "es")
 

@@ -89,6 +89,8 @@ class Meta:
     #: ``host`` for a host's own message, with the host's first name.
     author: str | None = None
     host_name: str | None = None
+    #: Seconds the person should wait before writing again (a rate limit was reached).
+    retry_after: int | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}

@@ -2,11 +2,14 @@
 
 Rasa's stock REST channel splits a text on blank lines and sends a message's custom payload
 as a separate message, so a channel could not tell which FAQ answer a text came from. This
-channel keeps each bot message whole: text, buttons and custom metadata together.
+channel keeps each bot message whole: text, buttons and custom metadata together. It answers
+only the app server: every call must carry the internal token (credentials.yml, INTERNAL_TOKEN),
+compared in constant time.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -40,6 +43,18 @@ class WholeMessageCollector(OutputChannel):
 class GatewayInput(InputChannel):
     """POST /webhooks/gateway/webhook with {sender, message, metadata}; answers a JSON list."""
 
+    #: The header the app server's gateway sends the internal token in.
+    HEADER = "X-Internal-Token"
+
+    def __init__(self, token: Optional[str] = None) -> None:
+        if not token:
+            raise ValueError("the gateway channel needs a token (credentials.yml: token: ${INTERNAL_TOKEN})")
+        self.token = token.encode()
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        return cls((credentials or {}).get("token"))
+
     @classmethod
     def name(cls) -> str:
         return "gateway"
@@ -53,6 +68,8 @@ class GatewayInput(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not hmac.compare_digest(request.headers.get(self.HEADER, "").encode(), self.token):
+                return response.json({"error": "only the app server may call this channel"}, status=403)
             body = request.json if isinstance(request.json, dict) else {}
             sender: Optional[str] = body.get("sender")
             text = body.get("message")

@@ -42,10 +42,10 @@ def host_language(request: Request) -> str:
     return wanted if wanted in HOST_LANGUAGES else HOST_LANGUAGES[0]
 
 
-def page(request: Request, template: str, **values: Any) -> HTMLResponse:
+def page(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     language = host_language(request)
     html = _templates().get_template(template).render(t=host_texts(language), lang=language, **values)
-    response = HTMLResponse(html)
+    response = HTMLResponse(html, status_code=status_code)
     response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
     response.headers["X-Frame-Options"] = "DENY"
     return response

@@ -8,6 +8,7 @@ becomes 409 (or 502 when a channel could not deliver).
 # No `from __future__ import annotations` here: FastAPI must see the HostSession dependency, which
 # is local to build_router, when the routes are declared rather than look it up as a global later.
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 import municipalities
 from console.auth import COOKIE, Session, Sessions, check_csrf, same_origin
 from console.live import live_updates
+from console.login import LoginGuard
 from console.pages import LANGUAGE_COOKIE, button_label, host_language, masker, minutes_since, page
 from console.suggestions import suggestions
 from handoff.desk import Desk, DeskError, NotDelivered
@@ -26,9 +28,13 @@ from handoff.events import Events
 from handoff.hosts import HostStore
 from handoff.records import CLOSED, Handoff, HandoffStore, Status
 from handoff.texts import HOST_LANGUAGES, host_texts
-from storage.store import Store
+from storage.rates import RateLimits
+from storage.store import Store, StoredMessage, aware
 
 STATIC = Path(__file__).resolve().parent / "static"
+#: The most a page shows: transcript messages, and closed conversations in the history.
+TRANSCRIPT_ROWS = 500
+HISTORY_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class ConsoleServices:
     sessions: Sessions
     desk: Desk
     events: Events
+    rates: RateLimits
 
 
 def _refuse(error: DeskError) -> HTTPException:
@@ -57,6 +64,7 @@ def build_router(services: ConsoleServices) -> APIRouter:
     router = APIRouter(prefix="/console", include_in_schema=False)
     HostSession = Annotated[Session, Depends(services.sessions.dependency())]
     handoffs, desk = services.handoffs, services.desk
+    logins = LoginGuard(services.hosts, services.rates)
 
     async def visible(session: Session, handoff_id: int) -> Handoff:
         """The handoff if this host may see it; 404 otherwise (no hint that it exists elsewhere)."""
@@ -64,6 +72,15 @@ def build_router(services: ConsoleServices) -> APIRouter:
         if handoff is None or not session.host.may_see(handoff.municipality) or not handoff.consent:
             raise HTTPException(status_code=404, detail="no such conversation")
         return handoff
+
+    async def shown_transcript(handoff: Handoff) -> list[StoredMessage]:
+        """What this handoff's hosts may read: the conversation up to the handoff's end — not what
+        the person wrote later, perhaps to another municipality."""
+        transcript = await services.store.transcript(handoff.conversation_id, limit=TRANSCRIPT_ROWS)
+        if handoff.closed_at is None:
+            return transcript
+        end = aware(handoff.closed_at)
+        return [m for m in transcript if aware(m.created_at) <= end]
 
     async def topic(handoff: Handoff) -> str | None:
         """The topic of the last FAQ answer the person got before the handoff (housing, schools…)."""
@@ -91,11 +108,15 @@ def build_router(services: ConsoleServices) -> APIRouter:
         if not same_origin(request):
             raise HTTPException(status_code=403, detail="cross-site request refused")
         address = request.client.host if request.client else "unknown"
-        if await services.hosts.throttled(f"email:{email.strip().lower()}", f"ip:{address}"):
-            return page(request, "login.html", throttled=True)
-        host = await services.hosts.authenticate(email, password, address)
-        if host is None:
+        result = await logins.attempt(email, password, address)
+        if result.retry_after:
+            minutes = max(1, -(-result.retry_after // 60))
+            response = page(request, "login.html", throttled=minutes, status_code=429)
+            response.headers["Retry-After"] = str(result.retry_after)
+            return response
+        if result.host is None:
             return RedirectResponse("/console/login?failed=1", status_code=303)
+        host = result.host
         token, _ = await services.sessions.open(host)
         response = RedirectResponse("/console", status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/console",
@@ -117,31 +138,31 @@ def build_router(services: ConsoleServices) -> APIRouter:
                 for status in (Status.WAITING, Status.ACTIVE, Status.TICKET)}
         topics = {h.id: await topic(h) for status_rows in rows.values() for h in status_rows}
         language = host_language(request)
-        return page(request, "dashboard.html", session=session, rows=rows, places=municipalities.load_all(),
-                    minutes=minutes_since, topics=topics, masked=lambda h, raw: masker(language, h)(raw))
+        return await asyncio.to_thread(page, request, "dashboard.html", session=session, rows=rows,
+                                       places=municipalities.load_all(), minutes=minutes_since, topics=topics,
+                                       masked=lambda h, raw: masker(language, h)(raw))
 
     @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
     async def conversation(handoff_id: int, request: Request, session: HostSession) -> HTMLResponse:
         handoff = await visible(session, handoff_id)
-        transcript = await services.store.transcript(handoff.conversation_id, limit=500)
+        transcript = await shown_transcript(handoff)
         language = host_language(request)
         reach = await desk.reach(handoff)
-        return page(request, "conversation.html", session=session, handoff=handoff, transcript=transcript,
-                    window_closed=not reach.can_send_text, template_available=reach.template is not None,
-                    place=municipalities.load_all()[handoff.municipality],
-                    canned=host_texts(language).get("canned", []), minutes=minutes_since,
-                    masked=masker(language, handoff),
-                    suggestions=await suggestions(handoff, transcript, language),
-                    shown=lambda raw: button_label(raw, language))
+        return await asyncio.to_thread(
+            page, request, "conversation.html", session=session, handoff=handoff, transcript=transcript,
+            window_closed=not reach.can_send_text, template_available=reach.template is not None,
+            place=municipalities.load_all()[handoff.municipality], canned=host_texts(language).get("canned", []),
+            minutes=minutes_since, masked=masker(language, handoff),
+            suggestions=await suggestions(handoff, transcript, language), shown=lambda raw: button_label(raw, language))
 
     @router.get("/handoffs/{handoff_id}/messages")
     async def messages(*, handoff_id: int, request: Request, after: int = Query(0, ge=0),
                        session: HostSession) -> JSONResponse:
         handoff = await visible(session, handoff_id)
-        transcript = await services.store.transcript(handoff.conversation_id, limit=500)
+        transcript = [m for m in await shown_transcript(handoff) if m.id > after]
         hide = masker(host_language(request), handoff)
-        fresh = [{"id": m.id, "direction": m.direction, "author": m.author, "text": hide(m.text)}
-                 for m in transcript if m.id > after]
+        fresh = await asyncio.to_thread(lambda: [{"id": m.id, "direction": m.direction, "author": m.author,
+                                                  "text": hide(m.text)} for m in transcript])
         return JSONResponse({"status": handoff.status, "messages": fresh})
 
     @router.post("/handoffs/{handoff_id}/claim")
@@ -157,18 +178,22 @@ def build_router(services: ConsoleServices) -> APIRouter:
     async def history(request: Request, session: HostSession, q: str = Query("", max_length=200)) -> HTMLResponse:
         """Closed conversations, newest first, optionally only those whose need, note or messages match."""
         scope = None if session.host.is_admin else session.host.municipality
-        closed = list(reversed(await handoffs.by_status(scope, CLOSED)))[:500]
-        if q.strip():
-            needle = q.strip().casefold()
-            matching = []
-            for h in closed:
-                said = [m.text or "" for m in await services.store.transcript(h.conversation_id, limit=500)]
-                if needle in " ".join([h.need or "", h.note or "", *said]).casefold():
-                    matching.append(h)
-            closed = matching
+        closed = list(reversed(await handoffs.by_status(scope, CLOSED)))[:HISTORY_ROWS]
         language = host_language(request)
-        return page(request, "history.html", session=session, rows=closed, q=q, places=municipalities.load_all(),
-                    masked=lambda h, raw: masker(language, h)(raw))
+        if q.strip():
+            # The search sees what a host sees: masked text, so a personal number finds nothing.
+            texts = {h.id: [h.need or "", h.note or "", *(m.text or "" for m in await shown_transcript(h))]
+                     for h in closed}
+            needle = q.strip().casefold()
+
+            def matches(h: Handoff) -> bool:
+                hide = masker(language, h)
+                return any(needle in hide(text).casefold() for text in texts[h.id])
+
+            closed = await asyncio.to_thread(lambda: [h for h in closed if matches(h)])
+        return await asyncio.to_thread(page, request, "history.html", session=session, rows=closed, q=q,
+                                       places=municipalities.load_all(),
+                                       masked=lambda h, raw: masker(language, h)(raw))
 
     @router.post("/handoffs/{handoff_id}/message")
     async def post_message(*, handoff_id: int, request: Request, text: str = Form(min_length=1, max_length=4000),

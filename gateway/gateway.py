@@ -15,7 +15,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import municipalities
 from assistant.language import choose_language, normalise_code
@@ -42,7 +42,9 @@ from handoff.events import Event, EventKind, Events
 from handoff.intake import Intake
 from handoff.records import WITH_HUMAN, Status
 from handoff.retention import forget
+from storage.rates import RateLimits
 from storage.store import Conversation, Store
+from storage.tracker import TrackerEvents
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +64,14 @@ class Route:
 class Gateway:
     """Records every message, forwards it to Rasa in order, and answers once per platform message."""
 
-    def __init__(self, store: Store, rasa: RasaClient, intake: Intake, events: Events,
-                 rasa_tracker_db: Path | None = None) -> None:
+    def __init__(self, store: Store, rasa: RasaClient, intake: Intake, events: Events, rates: RateLimits,
+                 tracker: TrackerEvents | None = None) -> None:
         self.store = store
         self.rasa = rasa
         self.intake = intake
         self.events = events
-        self.rasa_tracker_db = rasa_tracker_db
+        self.rates = rates
+        self.tracker = tracker
         #: Every channel adapter, by name: how to reach a person without a message to answer.
         self.channels: dict[str, Channel] = {}
         self._locks = ConversationLocks()
@@ -79,11 +82,12 @@ class Gateway:
     async def close(self) -> None:
         await self.rasa.close()
 
-    def _local_reply(self, key: str, message: Inbound, cleaned: str, known: Conversation | None) -> BotMessage:
-        """A reply the gateway gives itself (bad input, outages), in the person's language."""
+    def _local_reply(self, key: str, message: Inbound, cleaned: str, known: Conversation | None,
+                     **values: Any) -> BotMessage:
+        """A reply the gateway gives itself (bad input, outages, limits), in the person's language."""
         language = choose_language(cleaned[:MAX_CHARS], current=known.language if known else None,
                                    hint=message.language_hint)
-        reply = BotMessage(text=catalog_text(language, key), meta=Meta(language=language, response=key))
+        reply = BotMessage(text=catalog_text(language, key, **values), meta=Meta(language=language, response=key))
         if key == "utter_service_unavailable":
             municipality = message.municipality or (known.municipality if known else None)
             place = municipalities.load_all().get(municipality or "")
@@ -113,7 +117,7 @@ class Gateway:
                 text = await self.store.payload(message.button_token) or ""
             cleaned = clean_text(text)
             known = await self.store.conversation(conversation_id)
-            if cleaned == DELETE_CONFIRM:
+            if cleaned == DELETE_CONFIRM and await self._deletion_asked(conversation_id):
                 return await self._forget(message, known, deliver)
             stored = await self.store.record_inbound(
                 conversation_id, message.channel, message.user_id, message.municipality, cleaned,
@@ -121,7 +125,11 @@ class Gateway:
             if stored is None:
                 logger.info("Ignored a repeated delivery of message %s in %s", message.message_id, conversation_id)
                 return []
-            route = await self._route(message, cleaned, known)
+            verdict = await self.rates.hit("message", conversation_id)
+            if verdict.allowed:
+                route = await self._route(message, cleaned, known)
+            else:
+                route = await self._slow_down(message, cleaned, known, verdict.retry_after)
             await self.store.record_outbound(conversation_id, route.author, route.replies, answered=stored,
                                              status=route.status)
             await self._deliver(deliver, route.replies, conversation_id)
@@ -137,10 +145,24 @@ class Gateway:
             # The message text goes through the log redaction; a traceback would not.
             logger.warning("Could not deliver the replies in %s: %s: %s", conversation_id, type(exc).__name__, exc)
 
+    async def _slow_down(self, message: Inbound, cleaned: str, known: Conversation | None, wait: int) -> Route:
+        """Over the conversation's limit: the message is kept (hosts see it), the person is told once
+        a minute to wait, and nothing else is done with it."""
+        if not (await self.rates.hit("notice", message.conversation_id)).allowed:
+            return Route([], Delivery.UNANSWERED, Author.GATEWAY)
+        reply = self._local_reply("utter_rate_limited", message, cleaned, known, count=wait)
+        return Route([reply.with_meta(retry_after=wait)], Delivery.UNANSWERED, Author.GATEWAY)
+
+    async def _deletion_asked(self, conversation_id: str) -> bool:
+        """The bot's last message in this very conversation asked "delete everything?" (a typed or
+        replayed confirmation without that question deletes nothing)."""
+        last = await self.store.last_sent(conversation_id)
+        return last is not None and last.message.meta.response == "utter_confirm_delete"
+
     async def _forget(self, message: Inbound, known: Conversation | None, deliver: Deliver | None) -> list[BotMessage]:
         """The person asked to delete their conversation and confirmed: nothing of it is kept."""
         replies = [self._local_reply("utter_deleted", message, "", known)]
-        await forget(self.store, [message.conversation_id], self.rasa_tracker_db)
+        await forget(self.store, [message.conversation_id], self.tracker)
         logger.info("Deleted conversation %s at the person's request", message.conversation_id)
         await self._deliver(deliver, replies, message.conversation_id)
         return replies
@@ -169,9 +191,24 @@ class Gateway:
             return route
         reason = offer.handoff_reason or (HandoffReason.FAILED if route.status == Delivery.UNANSWERED
                                           else HandoffReason.ASKED)
+        if not await self._may_start_handoff(conversation_id, offer.municipality):
+            return Route([*route.replies, self._busy(offer.municipality, offer.language or "en")], route.status,
+                         route.author)
         intake = await self.intake.begin(conversation_id, offer.municipality, message.channel,
                                          offer.language or "en", reason=HandoffReason(reason))
         return Route(route.replies + intake, route.status, route.author)
+
+    async def _may_start_handoff(self, conversation_id: str, municipality: str) -> bool:
+        """Hosts' time is limited: a few handoffs per conversation, a bounded number per municipality."""
+        return ((await self.rates.hit("handoff", conversation_id)).allowed
+                and (await self.rates.hit("municipality_handoff", municipality)).allowed)
+
+    @staticmethod
+    def _busy(municipality: str, language: str) -> BotMessage:
+        place = municipalities.load_all()[municipality]
+        lines = [catalog_text(language, "handoff_busy", municipality_name=place.name), *contact_lines(place, language)]
+        return BotMessage(text="\n\n".join(lines), meta=Meta(language=language, response="handoff_busy",
+                                                              municipality=municipality))
 
     async def _reply(self, message: Inbound, cleaned: str, known: Conversation | None) -> Route:
         """Rasa's answer, or the gateway's own for what Rasa should not see or could not answer."""

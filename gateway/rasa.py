@@ -18,9 +18,11 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, url: str, timeout: float = 20.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, url: str, token: str, timeout: float = 20.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.url = url.rstrip("/")
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # Rasa's gateway channel answers only a caller with the internal token (bot/channel.py).
+        self._client = httpx.AsyncClient(timeout=timeout, transport=transport, headers={"X-Internal-Token": token})
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -12,9 +12,10 @@ import re
 import unicodedata
 
 from assistant.language import normalise_code
+from base.definitions import MAX_MESSAGE_CHARS, MAX_STORED_CHARS
 
 #: Longer messages are not questions a FAQ can answer; the person is asked to shorten them.
-MAX_CHARS = 2000
+MAX_CHARS = MAX_MESSAGE_CHARS
 #: Button payloads the gateway lets through to Rasa; any other leading "/" is plain text.
 PAYLOAD_INTENTS = ("choose_municipality", "change_language", "greet")
 _PAYLOAD = re.compile(r"^/(" + "|".join(PAYLOAD_INTENTS) + r")(\{.*\})?$", re.DOTALL)
@@ -22,13 +23,17 @@ _LANG_COMMAND = re.compile(r"^/(?:lang|language|språk|sprak)(?:\s+([A-Za-z]{2,3
 
 
 def clean_text(raw: str) -> str:
-    """Drop control and format characters (keeping line breaks) and trim whitespace."""
+    """Drop control and format characters (keeping line breaks), trim whitespace, and cap the length.
+
+    Whatever the channel let through, nothing longer than MAX_STORED_CHARS is stored or processed
+    (the person is asked to shorten anything over MAX_CHARS anyway).
+    """
     kept = [
         ch
-        for ch in unicodedata.normalize("NFC", raw)
+        for ch in unicodedata.normalize("NFC", raw[: MAX_STORED_CHARS * 4])
         if ch in "\n\t" or unicodedata.category(ch)[0] != "C" or ch == "\u200d"
     ]
-    return "".join(kept).strip()
+    return "".join(kept).strip()[:MAX_STORED_CHARS]
 
 
 def is_empty(cleaned: str) -> bool:

@@ -1,32 +1,43 @@
-"""Relocation hosts' accounts: passwords hashed with Argon2id, login throttling, who is online.
+"""Relocation hosts' accounts: passwords hashed with Argon2id, who is online, whom to e-mail.
 
-Accounts are created by an operator's command (``python -m app hosts add``), never through the
-web. Throttling is kept in the database so that it holds across app processes.
+Accounts are created by an operator's command (``python -m app hosts add``), never through the web.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 import municipalities
 from base.clock import now
-from storage.schema import hosts, login_failures
+from storage.schema import hosts
 from storage.store import Store
 
 #: A host counts as online while their console has been in touch within this time.
 ONLINE_WINDOW = dt.timedelta(seconds=90)
-#: Failed logins per account (or address) within the window before logins are refused for a while.
-MAX_FAILURES = 5
-FAILURE_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the e-mail is unknown, so that it takes as long as a known one."""
+    return _hasher.hash("the same time for an unknown account")
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -60,8 +71,8 @@ class HostStore:
             async with self.engine.begin() as connection:
                 await connection.execute(hosts.insert().values(
                     email=email.strip().lower(), first_name=first_name.strip(), is_admin=is_admin,
-                    municipality=None if is_admin else municipality, password_hash=_hasher.hash(password),
-                    created_at=now()))
+                    municipality=None if is_admin else municipality,
+                    password_hash=await asyncio.to_thread(_hasher.hash, password), created_at=now()))
         except IntegrityError:
             raise ValueError(f"a host with e-mail {email} exists already") from None
         found = await self.by_email(email)
@@ -79,34 +90,18 @@ class HostStore:
             row = (await connection.execute(select(hosts).where(hosts.c.id == host_id))).mappings().first()
         return None if row is None else _host(dict(row))
 
-    async def throttled(self, *keys: str) -> bool:
-        since = now() - FAILURE_WINDOW
-        async with self.engine.connect() as connection:
-            for key in keys:
-                count = (await connection.execute(select(func.count()).select_from(login_failures).where(
-                    login_failures.c.key == key, login_failures.c.at >= since))).scalar_one()
-                if count >= MAX_FAILURES:
-                    return True
-        return False
+    async def authenticate(self, email: str, password: str) -> Host | None:
+        """The host for correct credentials, else None. Throttling is the console's (console.login).
 
-    async def authenticate(self, email: str, password: str, address: str) -> Host | None:
-        """The host for correct credentials; None otherwise (and the failure counts towards throttling)."""
-        keys = (f"email:{email.strip().lower()}", f"ip:{address}")
+        Argon2id takes a third of a second of CPU by design, so it runs in a worker thread; an
+        unknown e-mail is checked against a dummy hash so that it takes as long as a known one.
+        """
         async with self.engine.connect() as connection:
             row = (await connection.execute(
                 select(hosts).where(hosts.c.email == email.strip().lower()))).mappings().first()
-        stored = row["password_hash"] if row else _hasher.hash("timing-equaliser")
-        try:
-            _hasher.verify(stored, password)
-            ok = row is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
-        async with self.engine.begin() as connection:
-            if not ok:
-                for key in keys:
-                    await connection.execute(login_failures.insert().values(key=key, at=now()))
-                return None
-            await connection.execute(delete(login_failures).where(login_failures.c.key == keys[0]))
+        stored = row["password_hash"] if row else await asyncio.to_thread(_dummy_hash)
+        if not await asyncio.to_thread(_verify, stored, password) or row is None:
+            return None
         return _host(dict(row))
 
     async def touch(self, host_id: int) -> None:

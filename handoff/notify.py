@@ -20,6 +20,7 @@ from handoff.hosts import HostStore
 from handoff.privacy import labels, mask
 from handoff.records import HandoffStore
 from handoff.texts import STORAGE_LANGUAGE, host_texts
+from storage.rates import RateLimits
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def _send(settings: SmtpSettings, message: EmailMessage) -> None:
 
 class Notifier:
     def __init__(self, settings: SmtpSettings, events: Events, handoffs: HandoffStore, host_store: HostStore,
-                 console_url: str) -> None:
+                 console_url: str, rates: RateLimits) -> None:
+        self.rates = rates
         self.settings = settings
         self.handoffs = handoffs
         self.hosts = host_store
@@ -74,6 +76,11 @@ class Notifier:
             return
         addresses = await self.hosts.addresses(handoff.municipality)
         if not addresses:
+            return
+        if not (await self.rates.hit("municipality_mail", handoff.municipality)).allowed:
+            # A flood of requests must not flood the hosts' inboxes; the console still lists them all.
+            logger.warning("E-mail limit reached for %s; handoff %s is in the console only", handoff.municipality,
+                           handoff.id)
             return
         t = host_texts(STORAGE_LANGUAGE)
         place = municipalities.load_all()[handoff.municipality]

@@ -4,25 +4,25 @@
 
 A conversation is kept for its municipality's ``retention_days`` after its last message; one with
 no municipality (the person never said which) for the shortest period any municipality sets.
-The Rasa tracker store's events of those conversations are deleted too, so nothing of what the
-person wrote remains. The same deletion serves a person who asks the bot to forget them.
+The Rasa tracker store's events of those conversations are deleted too (SQLite or PostgreSQL), so
+nothing of what the person wrote remains, and expired console sessions go with them. The same
+deletion serves a person who asks the bot to forget them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
 from sqlalchemy import delete, or_, select
 
 import municipalities
 from base.clock import now
-from storage.schema import conversations, handoffs, messages
+from storage.schema import conversations, handoffs, host_sessions, messages
 from storage.store import Store
+from storage.tracker import TrackerEvents
 
 
-async def forget(store: Store, conversation_ids: list[str], rasa_tracker_db: Path | None) -> int:
+async def forget(store: Store, conversation_ids: list[str], tracker: TrackerEvents | None) -> int:
     """Delete these conversations everywhere this product keeps them; how many were deleted."""
     if not conversation_ids:
         return 0
@@ -31,11 +31,8 @@ async def forget(store: Store, conversation_ids: list[str], rasa_tracker_db: Pat
         await connection.execute(delete(handoffs).where(handoffs.c.conversation_id.in_(conversation_ids)))
         await connection.execute(delete(messages).where(messages.c.conversation_id.in_(conversation_ids)))
         result = await connection.execute(delete(conversations).where(conversations.c.id.in_(conversation_ids)))
-    if rasa_tracker_db is not None and rasa_tracker_db.exists():
-        with sqlite3.connect(rasa_tracker_db) as tracker:
-            exists = tracker.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'").fetchone()
-            if exists:
-                tracker.executemany("DELETE FROM events WHERE sender_id = ?", [(c,) for c in conversation_ids])
+    if tracker is not None:
+        await tracker.forget(conversation_ids)
     return int(result.rowcount or 0)
 
 
@@ -53,5 +50,15 @@ async def expired(store: Store, moment: dt.datetime) -> list[str]:
     return [row[0] for row in rows]
 
 
-async def run(store: Store, rasa_tracker_db: Path | None, moment: dt.datetime | None = None) -> int:
-    return await forget(store, await expired(store, moment or now()), rasa_tracker_db)
+async def purge_sessions(store: Store, moment: dt.datetime) -> int:
+    """Expired console sessions are of no use and name a host: deleted with the rest."""
+    async with store.engine.begin() as connection:
+        result = await connection.execute(delete(host_sessions).where(host_sessions.c.expires_at < moment))
+    return int(result.rowcount or 0)
+
+
+async def run(store: Store, tracker: TrackerEvents | None, moment: dt.datetime | None = None) -> int:
+    """Delete what is past its retention period; how many conversations were deleted."""
+    moment = moment or now()
+    await purge_sessions(store, moment)
+    return await forget(store, await expired(store, moment), tracker)

@@ -100,15 +100,6 @@ hosts = Table(
     Column("last_seen_at", DateTime(timezone=True)),
 )
 
-#: Failed console logins, per account and per address, for throttling across processes.
-login_failures = Table(
-    "login_failures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(200), nullable=False, index=True),  # "email:…" or "ip:…"
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-
 #: Host console sessions: only the SHA-256 of the cookie's token is stored (console.auth).
 host_sessions = Table(
     "host_sessions",

@@ -56,6 +56,12 @@ class StoredMessage:
         return BotMessage.from_wire({**(self.data or {}), "text": self.text})
 
 
+def _stored(row: Any) -> StoredMessage:
+    return StoredMessage(id=row["id"], conversation_id=row["conversation_id"], direction=row["direction"],
+                         author=row["author"], text=row["text"], data=row["data"], status=row["status"],
+                         created_at=row["created_at"])
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -157,9 +163,15 @@ class Store:
                  .order_by(messages.c.id.desc()).limit(limit))
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).mappings().all()
-        return [StoredMessage(id=r["id"], conversation_id=r["conversation_id"], direction=r["direction"],
-                              author=r["author"], text=r["text"], data=r["data"], status=r["status"],
-                              created_at=r["created_at"]) for r in reversed(rows)]
+        return [_stored(row) for row in reversed(rows)]
+
+    async def last_sent(self, conversation_id: str) -> StoredMessage | None:
+        """The latest message sent to the person, if any."""
+        query = (select(messages).where(messages.c.conversation_id == conversation_id, messages.c.direction == "out")
+                 .order_by(messages.c.id.desc()).limit(1))
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return None if row is None else _stored(row)
 
     async def count_messages(self, conversation_id: str) -> int:
         async with self.engine.connect() as connection:

@@ -113,25 +113,42 @@ def _open_around_the_clock(folder: Path) -> Path:
 
 
 class Chat:
-    """One newcomer's conversation over the HTTP chat endpoint."""
+    """One newcomer's conversation over the HTTP chat endpoint: the server issues its token."""
 
-    def __init__(self, stack: Stack, municipality: str | None = "boden", language: str | None = None) -> None:
-        self.url = f"{stack.app_url}/api/chat"
-        self.sender = f"test-{uuid.uuid4().hex[:10]}"
+    def __init__(self, app_url: str, municipality: str | None = "boden", language: str | None = None) -> None:
+        self.app_url = app_url
         self.municipality = municipality
         self.language = language
+        self.token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    @property
+    def conversation_id(self) -> str:
+        """What the records, hosts and logs call it: the token's public half, never the token."""
+        assert self.token is not None
+        return "api:" + self.token.split(".")[0]
 
     def send(self, message: str) -> list[dict]:
-        body = {"sender": self.sender, "message": message, "municipality": self.municipality,
-                "language": self.language}
-        reply = httpx.post(self.url, json=body, timeout=60)
+        body = {"message": message, "municipality": self.municipality, "language": self.language}
+        reply = httpx.post(f"{self.app_url}/api/chat", json=body, headers=self.headers, timeout=60)
+        assert reply.status_code == 200, reply.text
+        self.token = reply.json()["conversation"]
+        return reply.json()["messages"]
+
+    def later(self, after: int = 0) -> list[dict]:
+        """What was sent to this conversation without a request to answer (a host's messages)."""
+        reply = httpx.get(f"{self.app_url}/api/chat/messages", params={"after": after}, headers=self.headers,
+                          timeout=30)
         assert reply.status_code == 200, reply.text
         return reply.json()["messages"]
 
 
 @pytest.fixture
 def chat(stack: Stack):
-    return lambda municipality="boden", language=None: Chat(stack, municipality, language)
+    return lambda municipality="boden", language=None: Chat(stack.app_url, municipality, language)
 
 
 #: The PostgreSQL server this machine kind runs (trust auth); override with TEST_POSTGRES_URL.

@@ -32,28 +32,35 @@ QUESTIONS = [
 ]
 
 
-async def _conversation(client: httpx.AsyncClient, url: str, turns: int, body_of) -> list[float]:
+async def _conversation(client: httpx.AsyncClient, url: str, turns: int, body_of,
+                        headers: dict[str, str]) -> list[float]:
+    """One conversation's turns in a row; the HTTP API's token (issued with the first answer) is kept."""
     sender = f"bench-{uuid.uuid4().hex[:8]}"
+    conversation: dict[str, str] = {}
     timings = []
     for turn in range(turns):
         body = body_of(sender, turn)
         start = time.perf_counter()
-        reply = await client.post(url, json=body)
+        reply = await client.post(url, json=body, headers={**headers, **conversation})
         timings.append((time.perf_counter() - start) * 1000)
         reply.raise_for_status()
+        answer = reply.json()
+        if isinstance(answer, dict) and answer.get("conversation"):
+            conversation = {"Authorization": f"Bearer {answer['conversation']}"}
     return timings
 
 
-async def _load(url: str, concurrency: int, turns: int, body_of) -> list[float]:
+async def _load(url: str, concurrency: int, turns: int, body_of, headers: dict[str, str] | None = None) -> list[float]:
     async with httpx.AsyncClient(timeout=120) as client:
-        results = await asyncio.gather(*[_conversation(client, url, turns, body_of) for _ in range(concurrency)])
+        results = await asyncio.gather(*[_conversation(client, url, turns, body_of, headers or {})
+                                         for _ in range(concurrency)])
     return [t for timings in results for t in timings]
 
 
-def latency(app_url: str, rasa_url: str) -> None:
+def latency(app_url: str, rasa_url: str, internal_token: str, rasa_token: str) -> None:
     def faq(sender: str, turn: int) -> dict:
         municipality, question = QUESTIONS[turn % len(QUESTIONS)]
-        return {"sender": sender, "message": question, "municipality": municipality}
+        return {"message": question, "municipality": municipality}
 
     def fixed(sender: str, turn: int) -> dict:
         return {"sender": sender, "message": "thanks", "metadata": {"municipality": "boden"}}
@@ -66,10 +73,12 @@ def latency(app_url: str, rasa_url: str) -> None:
         rows = {
             "FAQ answer via /api/chat": asyncio.run(_load(f"{app_url}/api/chat", concurrency, turns, faq)),
             "fixed response, Rasa only": asyncio.run(
-                _load(f"{rasa_url}/webhooks/gateway/webhook", concurrency, turns, fixed)
+                _load(f"{rasa_url}/webhooks/gateway/webhook", concurrency, turns, fixed,
+                      {"X-Internal-Token": internal_token})
             ),
             "NLU parse only, Rasa": asyncio.run(
-                _load(f"{rasa_url}/model/parse", concurrency, turns, lambda s, t: {"text": QUESTIONS[t % 6][1]})
+                _load(f"{rasa_url}/model/parse?token={rasa_token}", concurrency, turns,
+                      lambda s, t: {"text": QUESTIONS[t % 6][1]})
             ),
         }
         for name, values in rows.items():
@@ -84,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     print("(a) SweFAQ v2.0 through the product's retriever")
     swefaq.print_bench(swefaq.bench())
     with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
-        latency(stack.app_url, stack.rasa_url)
+        latency(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(),
+                stack.settings.rasa_token.get_secret_value())
         print("\n(c) peak resident memory, MiB")
         for name, pid in stack.pids().items():
             print(f"  {name:<6} {peak_memory_mib(pid):8.0f}")

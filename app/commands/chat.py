@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
 
 import httpx
 
@@ -26,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=settings().app_url)
     parser.add_argument("--verbose", action="store_true", help="also print each message's JSON (FAQ metadata)")
     args = parser.parse_args(argv)
-    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    token: str | None = None  # the server issues it with the first answer
     buttons: list[dict] = []
     print("Type a message (a number picks a button, /lang xx changes language, Ctrl-D quits).")
     with httpx.Client(timeout=60) as client:
@@ -38,14 +37,20 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             if text.strip().isdigit() and 0 < int(text) <= len(buttons):
                 text = buttons[int(text) - 1]["payload"]
-            body = {"sender": sender, "message": text, "municipality": args.municipality, "language": args.language}
+            body = {"message": text, "municipality": args.municipality, "language": args.language}
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
             try:
-                reply = client.post(f"{args.url}/api/chat", json=body)
-                reply.raise_for_status()
+                reply = client.post(f"{args.url}/api/chat", json=body, headers=headers)
             except httpx.HTTPError as exc:
                 print(f"(the assistant is not reachable at {args.url}: {exc}; is `make run` running?)", file=sys.stderr)
                 continue
-            messages = reply.json()["messages"]
+            if reply.status_code == 429:
+                print(f"(too many messages; wait {reply.headers.get('retry-after', 'a few')} s)", file=sys.stderr)
+                continue
+            if reply.status_code != 200:
+                print(f"(the assistant answered {reply.status_code}: {reply.text[:200]})", file=sys.stderr)
+                continue
+            token, messages = reply.json()["conversation"], reply.json()["messages"]
             buttons = [b for m in messages for b in (m.get("buttons") or [])]
             for message in messages:
                 _show(message)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,20 +53,20 @@ def _reply_outcome(messages: list[dict]) -> tuple[str | None, str | None, bool]:
     return faq_id, language, fell_back
 
 
-def evaluate(app_url: str, rasa_url: str, items: list[dict]) -> dict[str, Tally]:
+def evaluate(app_url: str, rasa_url: str, rasa_token: str, items: list[dict]) -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     with httpx.Client(timeout=120) as client:
         for item in items:
             tally = tallies[item["language"]]
-            parsed = client.post(f"{rasa_url}/model/parse", json={"text": item["text"]}).json()
+            parsed = client.post(f"{rasa_url}/model/parse", json={"text": item["text"]},
+                                 params={"token": rasa_token}).json()
             predicted = parsed["intent"]["name"]
             expected_intent = item["intent"]
             tally.intents.append(
                 predicted == expected_intent or (expected_intent == "out_of_scope" and predicted in FALLBACK_INTENTS)
             )
-            body = {"sender": f"eval-{uuid.uuid4().hex[:10]}", "message": item["text"],
-                    "municipality": item.get("municipality", "boden")}
-            messages = client.post(f"{app_url}/api/chat", json=body).json()["messages"]
+            body = {"message": item["text"], "municipality": item.get("municipality", "boden")}
+            messages = client.post(f"{app_url}/api/chat", json=body).json()["messages"]  # a new conversation each
             faq_id, language, fell_back = _reply_outcome(messages)
             expected_faqs = item.get("faq_ids") or []
             if expected_faqs:
@@ -105,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m app eval", description=__doc__.splitlines()[0]).parse_args(argv)
     items = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
     with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
-        tallies = evaluate(stack.app_url, stack.rasa_url, items)
+        tallies = evaluate(stack.app_url, stack.rasa_url, stack.settings.rasa_token.get_secret_value(), items)
     print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
     report(tallies)
     return 0

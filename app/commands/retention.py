@@ -2,7 +2,8 @@
 
     python -m app retention      # from cron, a systemd timer or a Kubernetes CronJob
 
-Deletes the conversations, their messages and handoffs, and their events in Rasa's tracker store.
+Deletes the conversations, their messages and handoffs, their events in Rasa's tracker store
+(RASA_TRACKER_URL when it is not var/'s SQLite file), and expired console sessions.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ import asyncio
 from app.database import opened
 from app.settings import settings
 from handoff.retention import run
+from storage.tracker import TrackerEvents
 
 
 async def _run() -> int:
     config = settings()
     async with opened(config) as store:
-        return await run(store, config.tracker_db)
+        tracker = TrackerEvents(config.tracker_url)
+        try:
+            return await run(store, tracker)
+        finally:
+            tracker.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ The newcomer assistant is running.
   Host console:           {config.app_url}/console   (add hosts: .venv/app/bin/python -m app hosts add …)
   Chat in the terminal:   make chat
   Chat over HTTP:         curl -s {config.app_url}/api/chat -H 'content-type: application/json' \\
-                            -d '{{"sender": "demo-1", "municipality": "boden", "language": "pl", \\
+                            -d '{{"municipality": "boden", "language": "pl", \\
                                   "message": "Jak znaleźć mieszkanie w Boden?"}}'
   API docs:               {config.app_url}/docs
   Telegram / WhatsApp:    configure {config.channels_file} (README, "Connect Telegram and WhatsApp")

@@ -6,32 +6,36 @@ site that already embeds the open-source ``rasa-webchat`` widget can point it at
 unchanged, and our own widget (static/widget.js) uses the same events. Bot messages carry only
 those two keys because rasa-webchat drops a message with any other key.
 
-A conversation is a socket.io room named after its session id: every tab of the same browser
-joins it, so all tabs show the same conversation, and the stored transcript is sent on
+The session id is a token the server issued (channels.identity): a browser that presents one it
+was given continues that conversation; any other id — made up, copied from a log, or rasa-webchat's
+own random one — gets a new conversation and its token in ``session_confirm`` (both widgets store
+what the server confirms). A conversation is a socket.io room named after its key: every tab of the
+same browser joins it, so all tabs show the same conversation, and the stored transcript is sent on
 reconnect, so a reload shows it again.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from typing import Any
 
 import socketio
 from fastapi import APIRouter
 
 import municipalities
+from assistant.language import normalise_code
+from base.catalog import text as catalog_text
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES, MAX_STORED_CHARS
 from base.messages import BotMessage
+from channels.identity import ConversationTokens
 from channels.web import pages
 from gateway.channel import Channel
 from gateway.gateway import Gateway
 from gateway.inbound import Inbound
+from storage.rates import RateLimits
 from storage.store import Conversation, StoredMessage
 
 logger = logging.getLogger(__name__)
-
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def to_socketio(bot_message: BotMessage) -> dict[str, Any]:
@@ -52,12 +56,15 @@ def history_item(stored: StoredMessage) -> dict[str, Any]:
 class WebChannel(Channel):
     name = "web"
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, tokens: ConversationTokens, rates: RateLimits) -> None:
         self.gateway = gateway
+        self.tokens = tokens
+        self.rates = rates
         # Any site may embed the widget, and the socket carries no cookies or credentials, so a
         # cross-origin connection cannot act for anyone else: the session id is the only key.
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", logger=False,
                                         engineio_logger=False, max_http_buffer_size=200_000)
+        self.sio.on("connect", self._connect)
         self.sio.on("session_request", self._session_request)
         self.sio.on("user_uttered", self._user_uttered)
 
@@ -68,16 +75,26 @@ class WebChannel(Channel):
         """The socket.io server in front of the rest of the app (it passes on every other request)."""
         return socketio.ASGIApp(self.sio, other_asgi_app=other)
 
-    async def _join(self, sid: str, session_id: str) -> None:
-        await self.sio.save_session(sid, {"session_id": session_id})
-        await self.sio.enter_room(sid, session_id)
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Remember the client's address (the forwarded one only from a trusted proxy, see app.guard)."""
+        client = (environ.get("asgi.scope") or {}).get("client")
+        await self.sio.save_session(sid, {"address": str(client[0]) if client else "unknown"})
+
+    async def _join(self, sid: str, key: str) -> None:
+        session = await self.sio.get_session(sid)
+        await self.sio.save_session(sid, {**session, "key": key})
+        await self.sio.enter_room(sid, key)
 
     async def _session_request(self, sid: str, data: Any) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
-        session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else uuid.uuid4().hex
-        await self._join(sid, session_id)
-        await self.sio.emit("session_confirm", session_id, to=sid)
-        transcript = await self.gateway.store.transcript(f"{self.name}:{session_id}")
+        key = self.tokens.verify(requested)
+        if key is None:
+            key, token = self.tokens.issue()
+        else:
+            token = requested
+        await self._join(sid, key)
+        await self.sio.emit("session_confirm", token, to=sid)
+        transcript = await self.gateway.store.transcript(f"{self.name}:{key}")
         if transcript:
             await self.sio.emit("history", {"messages": [history_item(m) for m in transcript]}, to=sid)
 
@@ -85,15 +102,21 @@ class WebChannel(Channel):
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             return
         session = await self.sio.get_session(sid)
-        session_id = session.get("session_id")
-        if not session_id:
-            # rasa-webchat may send before its session is confirmed; Rasa's channel accepts that too.
-            requested = data.get("session_id")
-            if not (isinstance(requested, str) and _SESSION_ID.match(requested)):
+        key = session.get("key")
+        if not key:
+            # rasa-webchat may send before its session is confirmed; only a token we issued is taken.
+            key = self.tokens.verify(data.get("session_id"))
+            if key is None:
                 return
-            session_id = requested
-            await self._join(sid, session_id)
+            await self._join(sid, key)
         custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+        verdict = await self.rates.hit("chat", session.get("address", "unknown"))
+        if not verdict.allowed:  # not stored: the person is told to send it again later
+            language = normalise_code(custom.get("language")) if isinstance(custom.get("language"), str) else None
+            notice = catalog_text(language if language in LANGUAGES else FALLBACK_LANGUAGE, "utter_rate_limited",
+                                  count=verdict.retry_after)
+            await self.sio.emit("bot_uttered", {"text": notice}, to=sid)
+            return
         municipality = custom.get("municipality")
         if municipality not in municipalities.load_all():
             municipality = None
@@ -101,14 +124,14 @@ class WebChannel(Channel):
         inbound = Inbound(
             municipality=municipality,
             channel=self.name,
-            user_id=session_id,
+            user_id=key,
             text=data["message"],
             language_hint=custom.get("language") if isinstance(custom.get("language"), str) else None,
             message_id=message_id if isinstance(message_id, str) and len(message_id) <= 100 else None,
         )
-        await self.sio.emit("user_echo", {"text": data["message"][:4000]}, room=session_id, skip_sid=sid)
+        await self.sio.emit("user_echo", {"text": data["message"][:MAX_STORED_CHARS]}, room=key, skip_sid=sid)
         for bot_message in await self.gateway.handle(inbound):
-            await self.sio.emit("bot_uttered", to_socketio(bot_message), room=session_id)
+            await self.sio.emit("bot_uttered", to_socketio(bot_message), room=key)
 
     async def send(self, conversation: Conversation, messages: list[BotMessage]) -> None:
         """To every tab of the conversation (a host's reply, a queue notice)."""

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from base.definitions import MAX_MESSAGE_CHARS
 from knowledge.content.entries import FAQ_ROOT, FaqEntry
 from knowledge.search.encoders import Embedder, SparseEncoder, shared_sparse
 from knowledge.search.index import Components, FaqIndex
@@ -229,7 +230,8 @@ class Retriever:
 
     def search(self, query: str, municipality: str, language: str | None = None, topic: str | None = None,
                k: int = 5) -> list[Hit]:
-        """The k best entries, best first, each entry once."""
+        """The k best entries, best first, each entry once (of the query's first MAX_MESSAGE_CHARS)."""
+        query = query[:MAX_MESSAGE_CHARS]
         if not query.strip():
             return []
         parts, entries = self.components(query, municipality, language)

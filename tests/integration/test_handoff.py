@@ -2,7 +2,7 @@
 claim, chat, hand back — and what a host of another municipality, a stranger or another site cannot do.
 
 The person talks over the HTTP chat channel (host messages are read back from
-GET /api/chat/<sender>/messages); the host uses the console's own HTTP endpoints.
+GET /api/chat/messages with the conversation's token); the host uses the console's own HTTP endpoints.
 """
 
 from __future__ import annotations
@@ -18,12 +18,6 @@ from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.integration.conftest import Console
 from tests.platforms import wait_for
-
-
-def _later(stack: Stack, sender: str, after: int = 0) -> list[dict]:
-    reply = httpx.get(f"{stack.app_url}/api/chat/{sender}/messages", params={"after": after})
-    assert reply.status_code == 200
-    return reply.json()["messages"]
 
 
 def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, hosts, mailbox) -> None:
@@ -64,11 +58,11 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
     assert "811228-9874" not in transcript and "[personnummer dolt]" in transcript  # masked for hosts
 
     assert boden.post(f"/console/handoffs/{handoff_id}/claim").status_code == 303
-    joined = _later(stack, person.sender)
+    joined = person.later()
     assert joined[-1]["text"] == catalog_text("pl", "handoff_host_joined", host_name="Anna",
                                               municipality_name="Boden")
     assert boden.post(f"/console/handoffs/{handoff_id}/message", text="Dzień dobry! Jak mogę pomóc?").status_code == 303
-    said = _later(stack, person.sender, joined[-1]["id"])
+    said = person.later(joined[-1]["id"])
     assert said[-1]["text"] == "Dzień dobry! Jak mogę pomóc?" and said[-1]["author"] == "host"
     assert person.send("Dziękuję, mam pytanie o mieszkanie.") == []  # goes to the host, not the bot
     page = boden.client.get(f"/console/handoffs/{handoff_id}").text
@@ -77,7 +71,7 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
     assert "bostad" in suggested.lower() or "lägenhet" in suggested.lower()
 
     assert boden.post(f"/console/handoffs/{handoff_id}/handback").status_code == 303
-    back = _later(stack, person.sender, said[-1]["id"])
+    back = person.later(said[-1]["id"])
     assert back[-1]["text"] == catalog_text("pl", "handoff_returned", host_name="Anna")
     answer = person.send("Jak znaleźć mieszkanie w Boden?")
     assert any(m["custom"].get("faq_id") for m in answer)  # the bot answers again
@@ -170,10 +164,10 @@ def test_a_person_can_have_their_conversation_deleted(stack: Stack, chat) -> Non
     assert done[-1]["text"] == catalog_text("sv", "utter_deleted")
     with sqlite3.connect(stack.settings.database.split("///", 1)[1]) as db:
         assert db.execute("SELECT count(*) FROM messages WHERE conversation_id = ?",
-                          (f"api:{person.sender}",)).fetchone() == (0,)
+                          (person.conversation_id,)).fetchone() == (0,)
     with sqlite3.connect(stack.settings.tracker_db) as tracker:
         assert tracker.execute("SELECT count(*) FROM events WHERE sender_id = ?",
-                               (f"api:{person.sender}",)).fetchone() == (0,)
+                               (person.conversation_id,)).fetchone() == (0,)
 
 
 def test_people_waiting_are_told_when_the_queue_moves(stack: Stack, chat, hosts) -> None:
@@ -182,7 +176,7 @@ def test_people_waiting_are_told_when_the_queue_moves(stack: Stack, chat, hosts)
     second, second_id = _waiting_boden_handoff(chat)
 
     def places() -> list[int]:
-        queued = [m for m in _later(stack, second.sender)
+        queued = [m for m in second.later()
                   if (m.get("custom") or {}).get("response") == "handoff_queued"]
         return [int(m["text"].split("nummer ")[1].split(" ")[0]) for m in queued]
 

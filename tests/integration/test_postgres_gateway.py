@@ -10,12 +10,12 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import psycopg
 import pytest
 
 from app.settings import PROJECT_ROOT, free_port
 from app.stack import Stack, _environment, _wait, app_command
+from tests.conftest import Chat
 from tests.integration.conftest import Console, add_host
 
 
@@ -38,17 +38,14 @@ def postgres_app(stack: Stack, postgres_url: str) -> Iterator[str]:
 
 
 def test_conversation_records_live_in_postgresql(postgres_app: str, postgres_url: str) -> None:
-    sender = f"pg-{uuid.uuid4().hex[:8]}"
-    reply = httpx.post(f"{postgres_app}/api/chat", timeout=60, json={
-        "sender": sender, "municipality": "lulea", "language": "sv",
-        "message": "Hur ställer jag mitt barn i kö till förskola?"})
-    assert reply.status_code == 200
-    assert any("förskol" in (m.get("text") or "").lower() for m in reply.json()["messages"])
+    person = Chat(postgres_app, "lulea", "sv")
+    answer = person.send("Hur ställer jag mitt barn i kö till förskola?")
+    assert any("förskol" in (m.get("text") or "").lower() for m in answer)
     with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as db:
         rows = db.execute("SELECT direction, author, text FROM messages WHERE conversation_id = %s ORDER BY id",
-                          (f"api:{sender}",)).fetchall()
+                          (person.conversation_id,)).fetchall()
         municipality, language = db.execute("SELECT municipality, language FROM conversations WHERE id = %s",
-                                            (f"api:{sender}",)).fetchone()
+                                            (person.conversation_id,)).fetchone()
     assert rows[0] == ("in", "person", "Hur ställer jag mitt barn i kö till förskola?")
     assert [r[1] for r in rows[1:]] and all(r[:2] == ("out", "bot") for r in rows[1:])
     assert (municipality, language) == ("lulea", "sv")
@@ -58,13 +55,8 @@ def test_the_handoff_runs_on_postgresql(stack: Stack, postgres_app: str, postgre
     email = f"maria.{uuid.uuid4().hex[:6]}@lulea.example"
     add_host(stack, email, "Maria", "lulea", database=postgres_url)
     host = Console(postgres_app, email)
-    sender = f"pg-{uuid.uuid4().hex[:8]}"
-
-    def send(message: str) -> list[dict]:
-        reply = httpx.post(f"{postgres_app}/api/chat", timeout=60, json={
-            "sender": sender, "municipality": "lulea", "language": "uk", "message": message})
-        assert reply.status_code == 200
-        return reply.json()["messages"]
+    person = Chat(postgres_app, "lulea", "uk")
+    send = person.send
 
     assert send("Я хочу поговорити з людиною")[-1]["custom"]["response"] == "handoff_ask_method"
     send("/handoff_chat")
@@ -75,7 +67,7 @@ def test_the_handoff_runs_on_postgresql(stack: Stack, postgres_app: str, postgre
     assert send("Ви тут?") == []
     assert host.post(f"/console/handoffs/{handoff_id}/claim").status_code == 303
     assert host.post(f"/console/handoffs/{handoff_id}/message", text="Вітаю! Це Марія.").status_code == 303
-    later = httpx.get(f"{postgres_app}/api/chat/{sender}/messages").json()["messages"]
+    later = person.later()
     assert later[-1]["text"] == "Вітаю! Це Марія."
     assert host.post(f"/console/handoffs/{handoff_id}/handback").status_code == 303
     with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as db:

@@ -40,7 +40,7 @@ def _host(database_url: str, email: str, password: str) -> tuple[Host | None, Ho
         store = Store(database_url)
         try:
             hosts = HostStore(store)
-            return await hosts.by_email(email), await hosts.authenticate(email, password, "127.0.0.1")
+            return await hosts.by_email(email), await hosts.authenticate(email, password)
         finally:
             await store.close()
 

@@ -38,10 +38,14 @@ HOST_MESSAGE = {
     "text": "Hej, jag heter Anna.",
     "custom": {"language": "pl", "author": "host", "host_name": "Anna", "handoff_id": 42, "handoff_status": "active"},
 }
+SLOW_DOWN = {
+    "text": "Du skickar meddelanden snabbare än jag hinner svara. Vänta 40 sekunder och skriv sedan igen.",
+    "custom": {"response": "utter_rate_limited", "language": "sv", "retry_after": 40},
+}
 TEMPLATE = {"text": "[template newcomer_follow_up]", "custom": {"author": "host", "handoff_id": 42}, "template": True}
 
 
-@pytest.mark.parametrize("wire", [FAQ_ANSWER, CLOSE_CALL, HANDOFF_OFFER, HOST_MESSAGE, TEMPLATE],
+@pytest.mark.parametrize("wire", [FAQ_ANSWER, CLOSE_CALL, HANDOFF_OFFER, HOST_MESSAGE, SLOW_DOWN, TEMPLATE],
                          ids=["faq-answer", "close-call", "handoff-offer", "host-message", "template"])
 def test_a_wire_message_survives_the_round_trip_unchanged(wire: dict[str, Any]) -> None:
     original = copy.deepcopy(wire)
@@ -51,7 +55,7 @@ def test_a_wire_message_survives_the_round_trip_unchanged(wire: dict[str, Any]) 
 
 
 def test_the_examples_cover_every_metadata_key() -> None:
-    used = {key for wire in (FAQ_ANSWER, CLOSE_CALL, HANDOFF_OFFER, HOST_MESSAGE) for key in wire["custom"]}
+    used = {key for wire in (FAQ_ANSWER, CLOSE_CALL, HANDOFF_OFFER, HOST_MESSAGE, SLOW_DOWN) for key in wire["custom"]}
     assert used == {f.name for f in fields(Meta)}
 
 

@@ -19,6 +19,7 @@ from handoff.events import Events
 from handoff.hosts import HostStore
 from handoff.intake import Intake
 from handoff.records import HandoffStore
+from storage.rates import RateLimits
 from storage.store import Store
 
 
@@ -52,11 +53,12 @@ def _with_gateway(database_url: str, body: Callable[[Gateway], Awaitable[Any]],
         store = Store(database_url)
         await store.create_schema()
         if handler is None:
-            rasa = RasaClient("http://127.0.0.1:9", timeout=0.5)  # nothing listens on the discard port
+            # Nothing listens on the discard port.
+            rasa = RasaClient("http://127.0.0.1:9", "internal-token", timeout=0.5)
         else:
-            rasa = RasaClient("http://rasa.test", transport=httpx.MockTransport(handler))
+            rasa = RasaClient("http://rasa.test", "internal-token", transport=httpx.MockTransport(handler))
         intake = Intake(HandoffStore(store), HostStore(store))
-        gateway = Gateway(store, rasa, intake, Events())
+        gateway = Gateway(store, rasa, intake, Events(), RateLimits())
         try:
             return await body(gateway)
         finally:

@@ -21,6 +21,7 @@ from handoff.events import Event, EventKind, Events
 from handoff.hosts import HostStore
 from handoff.notify import Notifier, SmtpSettings
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status
+from storage.rates import RateLimits, RateRules
 from storage.store import Store
 from tests.conftest import Mailbox
 
@@ -36,12 +37,13 @@ def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 class Office:
     """The stores, the event bus and a running notifier, whose links point at a console of this test's own."""
 
-    def __init__(self, store: Store, mailbox: Mailbox, port: int) -> None:
+    def __init__(self, store: Store, mailbox: Mailbox, port: int, rates: RateLimits | None = None) -> None:
         self.store, self.box = store, mailbox
         self.handoffs, self.hosts, self.events = HandoffStore(store), HostStore(store), Events()
         self.console_url = f"https://console-{uuid.uuid4().hex[:8]}.example"
         settings = SmtpSettings("127.0.0.1", port, sender="assistant@region.example")
-        self.notifier = Notifier(settings, self.events, self.handoffs, self.hosts, self.console_url + "/")
+        self.notifier = Notifier(settings, self.events, self.handoffs, self.hosts, self.console_url + "/",
+                                 rates or RateLimits())
         self.task: asyncio.Task[None] | None = None
 
     def link(self, handoff: Handoff) -> str:
@@ -78,11 +80,12 @@ class Office:
         await self.events.publish(Event(kind, handoff.municipality, handoff.id, handoff.conversation_id))
 
 
-def _run(database_url: str, mailbox: tuple[Mailbox, int], body: Callable[[Office], Awaitable[Any]]) -> Any:
+def _run(database_url: str, mailbox: tuple[Mailbox, int], body: Callable[[Office], Awaitable[Any]],
+         rates: RateLimits | None = None) -> Any:
     async def main() -> Any:
         store = Store(database_url)
         await store.create_schema()
-        office = Office(store, *mailbox)
+        office = Office(store, *mailbox, rates)
         office.task = asyncio.create_task(office.notifier.run())
         try:
             return await body(office)
@@ -186,3 +189,19 @@ def test_a_conversation_claimed_before_its_email_went_out_does_not_stop_later_em
         return await office.mail_about(later)
 
     assert _run(database_url, mailbox, body)["Subject"] == "[Boden] En inflyttare väntar i chatten"
+
+
+def test_a_flood_of_requests_does_not_flood_the_hosts_inbox(database_url: str, mailbox: tuple[Mailbox, int]) -> None:
+    async def body(office: Office) -> tuple[int, list[EmailMessage]]:
+        await office.host("jokkmokk")
+        flood = [await office.handoff("jokkmokk", Status.WAITING) for _ in range(4)]
+        for request in flood:
+            await office.publish(EventKind.WAITING, request)
+        other = await office.handoff("lulea", Status.WAITING)  # another municipality has its own allowance
+        await office.host("lulea")
+        await office.publish(EventKind.WAITING, other)
+        await office.mail_about(other)  # events are handled in order: the flood's are done
+        return sum(len(office.mails_about(h)) for h in flood), office.mails_about(other)
+
+    sent, other = _run(database_url, mailbox, body, RateLimits(RateRules.from_spec("municipality_mail=2/hour")))
+    assert sent == 2 and len(other) == 1

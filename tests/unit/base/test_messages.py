@@ -46,7 +46,7 @@ TEMPLATE = {"text": "[template newcomer_follow_up]", "custom": {"author": "host"
 
 
 @pytest.mark.parametrize("wire", [FAQ_ANSWER, CLOSE_CALL, HANDOFF_OFFER, HOST_MESSAGE, SLOW_DOWN, TEMPLATE],
-                         ids=["faq-answer", "close-call", "handoff-offer", "host-message", "template"])
+                         ids=["faq-answer", "close-call", "handoff-offer", "host-message", "slow-down", "template"])
 def test_a_wire_message_survives_the_round_trip_unchanged(wire: dict[str, Any]) -> None:
     original = copy.deepcopy(wire)
     assert BotMessage.from_wire(wire).to_wire() == original

@@ -36,6 +36,7 @@ BODY_LIMITS = (
     ("/whatsapp/", 1024 * 1024),
     ("/telegram/", 256 * 1024),
     ("/socket.io/", 256 * 1024),
+    ("/api/chat", 256 * 1024),  # a pasted document gets a polite "please shorten it", not an HTTP error
 )
 DEFAULT_BODY = 64 * 1024
 #: Seconds a client may take to send the next part of its body.

@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 import municipalities
@@ -117,6 +118,12 @@ def create_app(config: Settings | None = None) -> Any:
     mount(api, ConsoleServices(store=store, handoffs=handoffs, hosts=hosts, sessions=sessions, desk=desk,
                                events=events, rates=rates))
     api.include_router(internal.build_router(config.internal_token.get_secret_value()))
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        """422 that names what is wrong without echoing what was sent (a script, a secret, 20 kB)."""
+        detail = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in error.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @api.get("/health")
     async def health() -> JSONResponse:

@@ -22,13 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field
 import municipalities
 from assistant.language import normalise_code
 from base.catalog import text as catalog_text
-from base.definitions import FALLBACK_LANGUAGE, LANGUAGES, MAX_STORED_CHARS
+from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 from channels.identity import ConversationTokens
 from gateway.channel import Channel
 from gateway.gateway import Gateway
 from gateway.inbound import Inbound
 from storage.rates import RateLimits
 
+#: The longest message the API takes at all (what a paste of a whole document might be).
+MAX_ACCEPTED_CHARS = 20_000
 _bearer = HTTPBearer(auto_error=False, description="the conversation token a previous answer gave")
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -36,7 +38,9 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(max_length=MAX_STORED_CHARS)
+    #: Longer than anything we read (MAX_STORED_CHARS): an over-long message gets a polite "please
+    #: shorten it" in the person's language rather than an HTTP error; the gateway caps it.
+    message: str = Field(max_length=MAX_ACCEPTED_CHARS)
     municipality: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=16, description="the client's language, a hint")
 

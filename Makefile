@@ -16,12 +16,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 NLU_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml) $(wildcard bot/*.py)
 
-.PHONY: help install run test chat eval bench validate lint index train clean
+.PHONY: help install run test fuzz chat eval bench validate lint index train clean
 
 help:
 	@echo "make run       install what is missing, train/index what is stale, start everything"
 	@echo "make test      install what is missing and run the whole test suite"
 	@echo "make chat      chat in the terminal with the running assistant"
+	@echo "make fuzz      the property-based attack tests with a long budget"
 	@echo "make eval      evaluate intents, FAQ answers and reply language per language"
 	@echo "make bench     SweFAQ retrieval, REST latency and memory figures"
 	@echo "make validate  check FAQ content and municipality files"
@@ -80,6 +81,10 @@ test: install /usr/bin/chromium $(MODEL_DIR)/.provisioned models/.trained index
 	.venv/app/bin/ruff check .
 	.venv/app/bin/lint-imports --no-cache
 	$(APP_PY) -m pytest tests
+
+# The property-based attack tests with a long budget (make test runs them with a small one).
+fuzz: install /usr/bin/chromium $(MODEL_DIR)/.provisioned models/.trained index
+	HYPOTHESIS_PROFILE=fuzz $(APP_PY) -m pytest tests -m fuzz
 
 eval: install $(MODEL_DIR)/.provisioned models/.trained index
 	$(APP_PY) -m app eval

@@ -126,10 +126,9 @@ class Gateway:
                 logger.info("Ignored a repeated delivery of message %s in %s", message.message_id, conversation_id)
                 return []
             verdict = await self.rates.hit("message", conversation_id)
-            if verdict.allowed:
-                route = await self._route(message, cleaned, known)
-            else:
-                route = await self._slow_down(message, cleaned, known, verdict.retry_after)
+            if not verdict.allowed:
+                return await self._slow_down(message, cleaned, known, stored, verdict.retry_after, deliver)
+            route = await self._route(message, cleaned, known)
             await self.store.record_outbound(conversation_id, route.author, route.replies, answered=stored,
                                              status=route.status)
             await self._deliver(deliver, route.replies, conversation_id)
@@ -145,13 +144,19 @@ class Gateway:
             # The message text goes through the log redaction; a traceback would not.
             logger.warning("Could not deliver the replies in %s: %s: %s", conversation_id, type(exc).__name__, exc)
 
-    async def _slow_down(self, message: Inbound, cleaned: str, known: Conversation | None, wait: int) -> Route:
-        """Over the conversation's limit: the message is kept (hosts see it), the person is told once
-        a minute to wait, and nothing else is done with it."""
-        if not (await self.rates.hit("notice", message.conversation_id)).allowed:
-            return Route([], Delivery.UNANSWERED, Author.GATEWAY)
-        reply = self._local_reply("utter_rate_limited", message, cleaned, known, count=wait)
-        return Route([reply.with_meta(retry_after=wait)], Delivery.UNANSWERED, Author.GATEWAY)
+    async def _slow_down(self, message: Inbound, cleaned: str, known: Conversation | None, stored: int, wait: int,
+                         deliver: Deliver | None) -> list[BotMessage]:
+        """Over the conversation's limit: the message is kept (hosts see it) but not answered, and the
+        person is told to wait — on a chat channel once a minute (each notice there is a message the
+        platform counts), to an HTTP client with every refused message (it answers 429)."""
+        notice = self._local_reply("utter_rate_limited", message, cleaned, known, count=wait).with_meta(
+            retry_after=wait)
+        first = (await self.rates.hit("notice", message.conversation_id)).allowed
+        await self.store.record_outbound(message.conversation_id, Author.GATEWAY, [notice] if first else [],
+                                         answered=stored, status=Delivery.UNANSWERED)
+        if first:
+            await self._deliver(deliver, [notice], message.conversation_id)
+        return [notice]
 
     async def _deletion_asked(self, conversation_id: str) -> bool:
         """The bot's last message in this very conversation asked "delete everything?" (a typed or

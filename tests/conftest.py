@@ -12,10 +12,19 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from app.settings import PROJECT_ROOT, free_port, on_free_ports
 from app.stack import Stack, running
 from tests.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
+
+# Property-based tests: a small budget in `make test`, a long one in `make fuzz` (HYPOTHESIS_PROFILE=fuzz).
+hypothesis_settings.register_profile("ci", max_examples=60, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("fuzz", max_examples=3000, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: Test credentials for the channel stand-ins; the secrets reach the app through ${ENV} references.
 TELEGRAM = {
@@ -92,7 +101,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: tuple[FakeTel
     """The real Rasa server (trained model, SQLite tracker store) and the real app server, with
     Telegram bots and WhatsApp numbers configured against the local platform stand-ins."""
     var_dir: Path = tmp_path_factory.mktemp("var")
-    config = on_free_ports(var_dir)
+    # The tests reach the app from 127.0.0.1, which stands for a reverse proxy here: a test that
+    # needs its own client address says so in X-Forwarded-For (tests/integration/test_security.py).
+    config = on_free_ports(var_dir, trusted_proxies="127.0.0.1")
     _channels_file(config.channels_file, fake_telegram[1], fake_graph[1])
     tenants = _open_around_the_clock(var_dir / "municipalities")
     extra = {"MUNICIPALITIES_DIR": str(tenants), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox[1]),

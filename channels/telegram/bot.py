@@ -85,12 +85,18 @@ class ConfiguredBot:
             media=not text,  # a photo, sticker or voice message: the assistant reads text only
         )
 
+    def update_of(self, raw: dict[str, Any]) -> Update | None:
+        """The update in python-telegram-bot's types; None for anything malformed (never an exception)."""
+        try:
+            return Update.de_json(raw, self.client)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logger.warning("Ignored a malformed Telegram update: %s", type(exc).__name__)
+            return None
+
     async def parse(self, raw: dict[str, Any]) -> Inbound | None:
         """A raw update as a person's message; answers a button press's callback query on the way."""
-        try:
-            update = Update.de_json(raw, self.client)
-        except (KeyError, TypeError, ValueError) as exc:
-            logger.warning("Ignored a malformed Telegram update: %s", type(exc).__name__)
+        update = self.update_of(raw)
+        if update is None:
             return None
         if update.callback_query is not None:
             try:  # stops the button's loading spinner; the answer itself comes as a message

@@ -17,6 +17,7 @@ reconnect, so a reload shows it again.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -51,6 +52,35 @@ def history_item(stored: StoredMessage) -> dict[str, Any]:
     if stored.direction == "in":
         return {"sender": "user", "text": stored.text or ""}
     return {"sender": "bot", **to_socketio(stored.message)}
+
+
+@dataclass(frozen=True)
+class Uttered:
+    """What a ``user_uttered`` event carries, checked: anything else in it is ignored."""
+
+    text: str
+    municipality: str | None
+    language: str | None
+    message_id: str | None
+    session_token: str | None
+
+
+def parse_uttered(data: Any) -> Uttered | None:
+    """The event's fields that may be trusted as what they claim to be; None when there is no message."""
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        return None
+    custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+    municipality = custom.get("municipality")
+    language = custom.get("language")
+    message_id, session = data.get("message_id"), data.get("session_id")
+    return Uttered(
+        text=data["message"],
+        municipality=municipality if isinstance(municipality, str) and municipality in municipalities.load_all()
+        else None,
+        language=normalise_code(language) if isinstance(language, str) else None,
+        message_id=message_id if isinstance(message_id, str) and len(message_id) <= 100 else None,
+        session_token=session if isinstance(session, str) else None,
+    )
 
 
 class WebChannel(Channel):
@@ -99,37 +129,26 @@ class WebChannel(Channel):
             await self.sio.emit("history", {"messages": [history_item(m) for m in transcript]}, to=sid)
 
     async def _user_uttered(self, sid: str, data: Any) -> None:
-        if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        uttered = parse_uttered(data)
+        if uttered is None:
             return
         session = await self.sio.get_session(sid)
         key = session.get("key")
         if not key:
             # rasa-webchat may send before its session is confirmed; only a token we issued is taken.
-            key = self.tokens.verify(data.get("session_id"))
+            key = self.tokens.verify(uttered.session_token)
             if key is None:
                 return
             await self._join(sid, key)
-        custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
         verdict = await self.rates.hit("chat", session.get("address", "unknown"))
         if not verdict.allowed:  # not stored: the person is told to send it again later
-            language = normalise_code(custom.get("language")) if isinstance(custom.get("language"), str) else None
-            notice = catalog_text(language if language in LANGUAGES else FALLBACK_LANGUAGE, "utter_rate_limited",
-                                  count=verdict.retry_after)
+            language = uttered.language if uttered.language in LANGUAGES else FALLBACK_LANGUAGE
+            notice = catalog_text(language, "utter_rate_limited", count=verdict.retry_after)
             await self.sio.emit("bot_uttered", {"text": notice}, to=sid)
             return
-        municipality = custom.get("municipality")
-        if municipality not in municipalities.load_all():
-            municipality = None
-        message_id = data.get("message_id")
-        inbound = Inbound(
-            municipality=municipality,
-            channel=self.name,
-            user_id=key,
-            text=data["message"],
-            language_hint=custom.get("language") if isinstance(custom.get("language"), str) else None,
-            message_id=message_id if isinstance(message_id, str) and len(message_id) <= 100 else None,
-        )
-        await self.sio.emit("user_echo", {"text": data["message"][:MAX_STORED_CHARS]}, room=key, skip_sid=sid)
+        inbound = Inbound(municipality=uttered.municipality, channel=self.name, user_id=key, text=uttered.text,
+                          language_hint=uttered.language, message_id=uttered.message_id)
+        await self.sio.emit("user_echo", {"text": uttered.text[:MAX_STORED_CHARS]}, room=key, skip_sid=sid)
         for bot_message in await self.gateway.handle(inbound):
             await self.sio.emit("bot_uttered", to_socketio(bot_message), room=key)
 

@@ -19,7 +19,7 @@ from handoff.events import Events
 from handoff.hosts import HostStore
 from handoff.intake import Intake
 from handoff.records import HandoffStore
-from storage.rates import RateLimits
+from storage.rates import RateLimits, RateRules
 from storage.store import Store
 
 
@@ -46,7 +46,7 @@ def _inbound(text: str, hint: str | None = None, user: str = "u1", message_id: s
 
 
 def _with_gateway(database_url: str, body: Callable[[Gateway], Awaitable[Any]],
-                  handler: Callable[[httpx.Request], Any] | None = None) -> Any:
+                  handler: Callable[[httpx.Request], Any] | None = None, rates: RateLimits | None = None) -> Any:
     """Run body against a gateway on a fresh schema, with Rasa replaced by handler (or down)."""
 
     async def main() -> Any:
@@ -58,7 +58,7 @@ def _with_gateway(database_url: str, body: Callable[[Gateway], Awaitable[Any]],
         else:
             rasa = RasaClient("http://rasa.test", "internal-token", transport=httpx.MockTransport(handler))
         intake = Intake(HandoffStore(store), HostStore(store))
-        gateway = Gateway(store, rasa, intake, Events(), RateLimits())
+        gateway = Gateway(store, rasa, intake, Events(), rates or RateLimits())
         try:
             return await body(gateway)
         finally:
@@ -181,3 +181,59 @@ def test_a_slow_rasa_or_a_silent_action_server_still_gets_the_person_an_apology(
         assert replies[0].meta.response == "utter_service_unavailable"
         assert replies[0].meta.language == "sv"
         assert replies[0].meta.handoff_offered is True
+
+
+def _fixed_answer(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json=[{"text": "svar", "custom": {"language": "sv"}}])
+
+
+def test_a_conversation_over_its_limit_is_kept_and_told_to_wait_once_per_minute(database_url: str) -> None:
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list, list, list[str], int]:
+        delivered: list[str] = []
+
+        async def deliver(replies: list) -> None:
+            delivered.extend(r.meta.response or "" for r in replies)
+
+        answers = [await gateway.handle(_inbound(f"fråga {i}", user=user, message_id=str(i)), deliver)
+                   for i in range(4)]
+        return answers[2], answers[3], delivered, await gateway.store.count_messages(f"test:{user}")
+
+    third, fourth, delivered, stored = _with_gateway(database_url, body, _fixed_answer,
+                                                     RateLimits(RateRules.from_spec("message=2/minute")))
+    assert third[0].meta.response == "utter_rate_limited" and 50 <= third[0].meta.retry_after <= 60
+    assert third[0].text.startswith("Du skickar meddelanden snabbare än jag hinner svara.")
+    assert fourth[0].meta.response == "utter_rate_limited"  # an HTTP client is told every time…
+    assert delivered == ["", "", "utter_rate_limited"]  # …a chat channel once a minute
+    assert stored == 4 + 2 + 1  # every question kept for the hosts, two answers, one notice
+
+
+def _offers_a_host(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json=[{"text": "En person kan hjälpa dig.", "custom": {
+        "language": "sv", "response": "utter_human_contact", "handoff_offered": True, "handoff_reason": "asked",
+        "municipality": "boden"}}])
+
+
+def test_handoffs_per_municipality_are_limited_and_the_person_gets_the_contact_instead(database_url: str) -> None:
+    async def body(gateway: Gateway) -> list[list]:
+        return [await gateway.handle(_inbound("Jag vill prata med en människa", user=uuid.uuid4().hex))
+                for _ in range(2)]
+
+    first, second = _with_gateway(database_url, body, _offers_a_host,
+                                  RateLimits(RateRules.from_spec("municipality_handoff=1/hour")))
+    assert first[-1].meta.response == "handoff_ask_method"
+    assert second[-1].meta.response == "handoff_busy"
+    assert second[-1].text.startswith(catalog_text("sv", "handoff_busy", municipality_name="Boden"))
+    assert "flyttatillboden.se" in second[-1].text  # the published contact, so nobody is left without help
+
+
+def test_a_typed_deletion_confirmation_without_the_question_deletes_nothing(database_url: str) -> None:
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> int:
+        await gateway.handle(_inbound("Hur hittar jag bostad?", user=user))
+        await gateway.handle(_inbound("/delete_confirm", user=user))
+        return await gateway.store.count_messages(f"test:{user}")
+
+    assert _with_gateway(database_url, body, _fixed_answer) == 4  # both questions and both answers are kept

@@ -88,9 +88,12 @@ def latency(app_url: str, rasa_url: str, internal_token: str, rasa_token: str) -
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m app bench", description=__doc__.splitlines()[0]).parse_args(argv)
+    from handoff.privacy import evaluation
     from knowledge.tuning import swefaq
 
-    print("(a) SweFAQ v2.0 through the product's retriever")
+    print("(0) masking of personal data (eval/masking.yml)")
+    print("\n".join(evaluation.table(evaluation.evaluate(evaluation.load()))))
+    print("\n(a) SweFAQ v2.0 through the product's retriever")
     swefaq.print_bench(swefaq.bench())
     with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
         latency(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(),

@@ -9,8 +9,8 @@ catalogs in the person's language.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import re
 import statistics
 from collections.abc import Callable
 from typing import Any
@@ -20,13 +20,13 @@ import phonenumbers
 import municipalities
 from base.catalog import text
 from base.clock import now
+from base.definitions import MAX_MESSAGE_CHARS
 from base.messages import BotMessage, Button, HandoffReason, Meta
 from handoff.hosts import HostStore
-from handoff.privacy import labels, mask
+from handoff.privacy import find, labels, mask
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status, Step
 from handoff.texts import STORAGE_LANGUAGE
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 #: Button payloads of the intake (the gateway never forwards them to Rasa).
 PAYLOAD = "/handoff_"
 CANCEL, YES, NO = f"{PAYLOAD}cancel", f"{PAYLOAD}yes", f"{PAYLOAD}no"
@@ -54,8 +54,9 @@ def find_phone(raw: str) -> str | None:
 
 
 def find_email(raw: str) -> str | None:
-    found = _EMAIL.search(raw)
-    return found.group(0) if found else None
+    """An e-mail address in the text, in any script (the masking recognises the same, so the contact
+    a person gives for the handoff is the one kept visible for the host)."""
+    return next((raw[span.start:span.end] for span in find(raw[:MAX_MESSAGE_CHARS]) if span.kind == "email"), None)
 
 
 def format_opening(moment: dt.datetime, language: str) -> str:
@@ -99,7 +100,7 @@ class Intake:
             return await self._contact(handoff, said)
         if handoff.step == Step.NEED:
             # Stored in the ticket with identifiers masked, except the contact details given here.
-            need = mask(said[:1000], labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
+            need = await asyncio.to_thread(mask, said[:1000], labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
             handoff = await self.handoffs.change(handoff.id, need=need, step=Step.CONSENT)
             return [_message(lang, "handoff_ask_consent", handoff, _consent_buttons(lang))]
         if handoff.step == Step.CONSENT:

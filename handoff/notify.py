@@ -88,7 +88,8 @@ class Notifier:
         message["From"] = self.settings.sender
         message["To"] = ", ".join(addresses)
         message["Subject"] = t[f"mail_subject_{kind}"].format(municipality=place.name)
-        need = await asyncio.to_thread(mask, handoff.need or "", labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
+        need = await asyncio.to_thread(mask, handoff.need or "", labels(STORAGE_LANGUAGE),
+                                       (handoff.contact_value or "",))
         message.set_content(t["mail_body"].format(
             reason=t[f"reason_{handoff.reason}"], language=handoff.language, channel=handoff.channel, need=need,
             link=f"{self.console_url}/console/handoffs/{handoff.id}"))

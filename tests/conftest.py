@@ -126,15 +126,27 @@ def _open_around_the_clock(folder: Path) -> Path:
 class Chat:
     """One newcomer's conversation over the HTTP chat endpoint: the server issues its token."""
 
-    def __init__(self, app_url: str, municipality: str | None = "boden", language: str | None = None) -> None:
+    def __init__(self, app_url: str, municipality: str | None = "boden", language: str | None = None,
+                 address: str | None = None) -> None:
         self.app_url = app_url
         self.municipality = municipality
         self.language = language
         self.token: str | None = None
+        #: The client address a trusted proxy would forward (the test stack trusts 127.0.0.1).
+        self.address = address
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, "X-Forwarded-For": self.address} if self.address else headers
+
+    def post(self, message: str) -> httpx.Response:
+        """One message, whatever the answer (send() insists on 200)."""
+        body = {"message": message, "municipality": self.municipality, "language": self.language}
+        reply = httpx.post(f"{self.app_url}/api/chat", json=body, headers=self.headers, timeout=60)
+        if reply.status_code in (200, 429):
+            self.token = reply.json().get("conversation", self.token)
+        return reply
 
     @property
     def conversation_id(self) -> str:
@@ -143,10 +155,8 @@ class Chat:
         return "api:" + self.token.split(".")[0]
 
     def send(self, message: str) -> list[dict]:
-        body = {"message": message, "municipality": self.municipality, "language": self.language}
-        reply = httpx.post(f"{self.app_url}/api/chat", json=body, headers=self.headers, timeout=60)
+        reply = self.post(message)
         assert reply.status_code == 200, reply.text
-        self.token = reply.json()["conversation"]
         return reply.json()["messages"]
 
     def later(self, after: int = 0) -> list[dict]:

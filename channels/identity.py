@@ -17,7 +17,7 @@ import hmac
 import re
 import secrets
 
-_TOKEN = re.compile(r"^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{32})$")
+_TOKEN = re.compile(r"([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{32})")
 
 
 class ConversationTokens:
@@ -39,7 +39,7 @@ class ConversationTokens:
         """The conversation key of a token this server issued; None for anything else."""
         if not isinstance(token, str):
             return None
-        match = _TOKEN.match(token)
+        match = _TOKEN.fullmatch(token)
         if match is None or not hmac.compare_digest(match.group(2), self._sign(match.group(1))):
             return None
         return match.group(1)

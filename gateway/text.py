@@ -19,6 +19,8 @@ MAX_CHARS = MAX_MESSAGE_CHARS
 #: Button payloads the gateway lets through to Rasa; any other leading "/" is plain text.
 PAYLOAD_INTENTS = ("choose_municipality", "change_language", "greet")
 _PAYLOAD = re.compile(r"^/(" + "|".join(PAYLOAD_INTENTS) + r")(\{.*\})?$", re.DOTALL)
+#: Slashes and spaces before the text: "/ /ask_human" must not become a payload once stripped.
+_LEADING = re.compile(r"^[\s/]+")
 _LANG_COMMAND = re.compile(r"^/(?:lang|language|språk|sprak)(?:\s+([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?))?\s*$", re.I)
 
 
@@ -26,14 +28,12 @@ def clean_text(raw: str) -> str:
     """Drop control and format characters (keeping line breaks), trim whitespace, and cap the length.
 
     Whatever the channel let through, nothing longer than MAX_STORED_CHARS is stored or processed
-    (the person is asked to shorten anything over MAX_CHARS anyway).
+    (the person is asked to shorten anything over MAX_CHARS anyway). Characters are dropped before
+    the text is composed (NFC), so cleaning twice gives the same text.
     """
-    kept = [
-        ch
-        for ch in unicodedata.normalize("NFC", raw[: MAX_STORED_CHARS * 4])
-        if ch in "\n\t" or unicodedata.category(ch)[0] != "C" or ch == "\u200d"
-    ]
-    return "".join(kept).strip()[:MAX_STORED_CHARS]
+    kept = "".join(ch for ch in raw[: MAX_STORED_CHARS * 4]
+                   if ch in "\n\t" or unicodedata.category(ch)[0] != "C" or ch == "\u200d")
+    return unicodedata.normalize("NFC", kept).strip()[:MAX_STORED_CHARS].rstrip()
 
 
 def is_empty(cleaned: str) -> bool:
@@ -56,4 +56,4 @@ def to_rasa_text(cleaned: str) -> str:
             return cleaned
         except json.JSONDecodeError:
             pass
-    return cleaned.lstrip("/").strip() or cleaned
+    return _LEADING.sub("", cleaned)

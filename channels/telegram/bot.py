@@ -26,8 +26,20 @@ MESSAGE_CHARS = 4096
 #: "/start" or "/start@bot_name", with a deep-link argument: t.me/<bot>?start=<municipality>.
 _START = re.compile(r"^/start(?:@\w+)?(?:\s+(\S+))?\s*$")
 
+#: The longest platform message id the records keep.
+ID_CHARS = 200
+
 #: Gives a button payload a platform-sized id (the gateway stores long ones behind a token).
 ButtonId = Callable[[str, int], Awaitable[str]]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _language(user: object) -> str | None:
+    code = getattr(user, "language_code", None)
+    return code[:16] if isinstance(code, str) else None
 
 
 def chunks(text: str, size: int = MESSAGE_CHARS) -> list[str]:
@@ -53,24 +65,26 @@ class ConfiguredBot:
         await self.client.shutdown()
 
     def inbound(self, update: Update) -> Inbound | None:
-        """The gateway's form of an update; None for updates that are not a person's message."""
+        """The gateway's form of an update; None for updates that are not a person's message.
+
+        python-telegram-bot does not check field types, so every field is checked here: a number
+        where text belongs is no text, and ids are cut to what the records hold.
+        """
         if update.callback_query is not None:
             query = update.callback_query
             chat = query.message.chat if query.message else None
-            if chat is None or not query.data:
+            if chat is None or not _text(query.data):
                 return None
             token = query.data if query.data.startswith("#") else None
             return Inbound(
                 municipality=self.config.municipality, channel=CHANNEL, user_id=f"{self.config.name}:{chat.id}",
                 text="" if token else query.data, button_token=token,
-                language_hint=query.from_user.language_code if query.from_user else None,
-                message_id=f"callback:{query.id}",
+                language_hint=_language(query.from_user), message_id=f"callback:{query.id}"[:ID_CHARS],
             )
         message = update.message
         if message is None or message.chat is None:
             return None
-        user = message.from_user
-        text = message.text or message.caption or ""
+        text = _text(message.text) or _text(message.caption)
         municipality = self.config.municipality
         start = _START.match(text)
         if start:
@@ -80,8 +94,7 @@ class ConfiguredBot:
             text = "/greet"
         return Inbound(
             municipality=municipality, channel=CHANNEL, user_id=f"{self.config.name}:{message.chat.id}",
-            text=text, language_hint=user.language_code if user else None,
-            message_id=str(message.message_id),
+            text=text, language_hint=_language(message.from_user), message_id=str(message.message_id)[:ID_CHARS],
             media=not text,  # a photo, sticker or voice message: the assistant reads text only
         )
 
@@ -89,7 +102,7 @@ class ConfiguredBot:
         """The update in python-telegram-bot's types; None for anything malformed (never an exception)."""
         try:
             return Update.de_json(raw, self.client)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except Exception as exc:  # whatever a malformed update makes the library raise (OverflowError…)
             logger.warning("Ignored a malformed Telegram update: %s", type(exc).__name__)
             return None
 

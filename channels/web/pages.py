@@ -61,7 +61,7 @@ async def socketio_client() -> FileResponse:
     return FileResponse(path, media_type="text/javascript")
 
 
-@router.get("/web/config")
+@router.get("/web/config", responses={404: {"description": "unknown municipality"}})
 async def widget_config(municipality: str = Query(max_length=64),
                         languages: str | None = Query(default=None, max_length=300)) -> JSONResponse:
     """The widget's texts in the browser's language and the municipality's name."""

@@ -46,8 +46,11 @@ def window_open(last_inbound_at: dt.datetime | None, moment: dt.datetime) -> boo
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith("sha256="):
         return False
+    given = header[len("sha256="):].strip().lower()
+    if not given.isascii():  # compare_digest refuses non-ASCII text; such a header is simply wrong
+        return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256="):].strip().lower())
+    return hmac.compare_digest(expected, given)
 
 
 def language_hint(wa_id: str) -> str | None:

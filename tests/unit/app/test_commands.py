@@ -72,7 +72,7 @@ def test_an_unknown_command_exits_2_with_a_message() -> None:
 
 
 def test_the_commands_package_itself_is_not_a_command() -> None:
-    """BUG (app/__main__.py:28-31): `python -m app __init__` passes the check (``find_spec`` finds
+    """Fixed (app/__main__.py:28-31): `python -m app __init__` passes the check (``find_spec`` finds
     app/commands/__init__.py), then ``import_module("app.commands.__init__").main`` raises
     AttributeError: a traceback and exit code 1 instead of "unknown command" and exit code 2."""
     result = _app("__init__")

@@ -178,7 +178,7 @@ def _accepted_only_when_true(secret: str, body: bytes, header: str | None) -> No
 @given(secrets, bodies, headers)
 @example("a", b"{}", "sha256=\xe9")
 def test_signature_check_never_raises(secret: str, body: bytes, header: str | None) -> None:
-    """BUG: signature_valid (channels/whatsapp/cloud_api.py:50) raises TypeError ("comparing strings with
+    """Fixed: signature_valid (channels/whatsapp/cloud_api.py:50) raises TypeError ("comparing strings with
     non-ASCII characters is not supported") for any X-Hub-Signature-256 header with a non-ASCII character
     after "sha256=", e.g. the byte 0xE9 (Starlette decodes header bytes as latin-1: "sha256=\\xe9"). That
     check runs before anything is authenticated, so anyone can make POST /whatsapp/webhook answer 500."""

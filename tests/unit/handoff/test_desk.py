@@ -146,7 +146,7 @@ def test_claiming_a_conversation_already_held_is_refused(database_url: str) -> N
 
 
 def test_two_hosts_pressing_claim_at_once_do_not_both_get_the_conversation(database_url: str) -> None:
-    """BUG (handoff/desk.py:97-100): ``claim`` checks the status of the handoff it is given (the
+    """Fixed (handoff/desk.py:97-100): ``claim`` checks the status of the handoff it is given (the
     console route read it a moment before) and then updates the row unconditionally. Two hosts who
     press Claim on the same waiting conversation at the same time (both routes have read it as
     waiting) both succeed: the second silently takes it over and the person is told twice that a

@@ -174,7 +174,7 @@ def test_a_municipality_without_hosts_sends_no_email(database_url: str, mailbox:
 
 def test_a_conversation_claimed_before_its_email_went_out_does_not_stop_later_emails(
         database_url: str, mailbox: tuple[Mailbox, int]) -> None:
-    """BUG (handoff/notify.py:78, uncaught in run at :60-64): the notifier reads the handoff when it gets
+    """Fixed (handoff/notify.py:78, uncaught in run at :60-64): the notifier reads the handoff when it gets
     to the WAITING event; if a host claimed it (or handed it back, resolved it) meanwhile,
     ``t[f"mail_subject_{handoff.status}"]`` raises KeyError('mail_subject_active'), which ``run`` does
     not catch: the notifier task dies silently and no host is e-mailed again until the app restarts."""

@@ -99,9 +99,10 @@ def _heaviest_requests(stack: Stack) -> list[tuple[str, bytes, dict[str, str], i
                                "latest_message": {"text": "Hur hittar jag en bostad? " * 2000,
                                                   "intent": {"name": "housing", "confidence": 0.9}},
                                "events": events}}
-    update = telegram_text_update(7001, "Hur hittar jag en bostad? " * 150)
-    whatsapp = _padded(whatsapp_webhook("109876543210", "46701234567", {
-        "from": "46701234567", "id": f"wamid.{uuid.uuid4().hex}", "timestamp": "1700000000", "type": "text",
+    update = telegram_text_update(700_000_000 + uuid.uuid4().int % 100_000, "Hur hittar jag en bostad? " * 150)
+    wa_id = f"4670{uuid.uuid4().int % 10_000_000:07d}"  # a chat of its own: other tests read theirs
+    whatsapp = _padded(whatsapp_webhook("109876543210", wa_id, {
+        "from": wa_id, "id": f"wamid.{uuid.uuid4().hex}", "timestamp": "1700000000", "type": "text",
         "text": {"body": "Hur hittar jag en bostad? " * 150}}), 1024 * 1024)
     signature = "sha256=" + hmac.new(WHATSAPP["app_secret"].encode(), whatsapp, hashlib.sha256).hexdigest()
     json_type = {"Content-Type": "application/json"}

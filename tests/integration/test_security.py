@@ -226,7 +226,7 @@ def test_a_second_client_can_neither_read_nor_write_nor_delete_someone_elses_con
 def test_a_web_client_cannot_attach_to_another_web_conversation(stack: Stack) -> None:
     def client() -> socketio.SimpleClient:
         sio = socketio.SimpleClient()
-        sio.connect(stack.app_url, transports=["polling"], headers={"X-Forwarded-For": _address()})
+        sio.connect(stack.app_url, transports=["websocket"], headers={"X-Forwarded-For": _address()})
         return sio
 
     owner = client()

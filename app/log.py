@@ -6,6 +6,8 @@ at the handler catches what no call site could.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 
 #: The project's own packages, whose INFO lines an operator wants to see.
@@ -31,7 +33,19 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def guard_logs(secrets: list[str]) -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object per line, for log collectors. Our log calls name conversations by their
+    pseudonymous id (channel and key, never a token) and never log what a person wrote."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else "exception"
+        return json.dumps(line, ensure_ascii=False)
+
+
+def guard_logs(secrets: list[str], json_lines: bool = False) -> None:
     """Scrub secrets from every log handler and keep HTTP clients from logging request URLs."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.WARNING)
@@ -41,5 +55,8 @@ def guard_logs(secrets: list[str]) -> None:
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         for ours in OUR_PACKAGES:
             logging.getLogger(ours).setLevel(logging.INFO)
-    for handler in root.handlers + logging.getLogger("uvicorn").handlers + logging.getLogger("uvicorn.error").handlers:
+    handlers = root.handlers + logging.getLogger("uvicorn").handlers + logging.getLogger("uvicorn.error").handlers
+    for handler in handlers:
         handler.addFilter(redact)
+        if json_lines:
+            handler.setFormatter(JsonLines())

@@ -25,6 +25,7 @@ from app import internal
 from app.guard import Guard
 from app.keys import with_secrets
 from app.log import guard_logs
+from app.probes import Probes
 from app.settings import Settings, settings
 from channels.config import load as load_channels
 from channels.http_api import HttpApiChannel
@@ -61,11 +62,12 @@ def create_app(config: Settings | None = None) -> Any:
     config = with_secrets(config or settings())
     channels = load_channels(config.channels_file)
     guard_logs([*channels.secrets(), *(secret.get_secret_value() for secret in (
-        config.smtp_password, config.rasa_token, config.internal_token, config.app_secret))])
+        config.smtp_password, config.rasa_token, config.internal_token, config.app_secret))],
+               json_lines=config.log_format == "json")
 
     store = Store(config.database)
     rates = RateLimits(RateRules.from_spec(config.rate_limits), config.redis_url or "memory://")
-    handoffs, hosts, events = HandoffStore(store), HostStore(store), Events()
+    handoffs, hosts, events = HandoffStore(store), HostStore(store), Events(config.redis_url)
     intake = Intake(handoffs, hosts)
     rasa = RasaClient(config.rasa_url, config.internal_token.get_secret_value(), timeout=config.rasa_timeout)
     tracker = TrackerEvents(config.tracker_url)
@@ -79,7 +81,7 @@ def create_app(config: Settings | None = None) -> Any:
         notifier = Notifier(smtp, events, handoffs, hosts, config.base_url, rates)
 
     tokens = ConversationTokens(config.app_secret.get_secret_value())
-    web = WebChannel(gateway, tokens, rates)
+    web = WebChannel(gateway, tokens, rates, config.redis_url)
     adapters: list[Channel] = [HttpApiChannel(gateway, tokens, rates), web,
                                TelegramChannel(channels.telegram, gateway)]
     if channels.whatsapp is not None:
@@ -89,6 +91,7 @@ def create_app(config: Settings | None = None) -> Any:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await store.create_schema()
+        await events.start()
         background = [asyncio.create_task(notifier.run())] if notifier else []
         for adapter in adapters:
             await adapter.start()
@@ -104,6 +107,7 @@ def create_app(config: Settings | None = None) -> Any:
         for adapter in adapters:
             await adapter.close()
         await gateway.close()
+        await events.close()
         tracker.close()
         await store.close()
 
@@ -125,9 +129,7 @@ def create_app(config: Settings | None = None) -> Any:
         detail = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in error.errors()]
         return JSONResponse({"detail": detail}, status_code=422)
 
-    @api.get("/health")
-    async def health() -> JSONResponse:
-        up = ready.is_set()
-        return JSONResponse({"status": "ok" if up else "starting"}, status_code=200 if up else 503)
+    probes = Probes(store, rasa, config.redis_url, ready)
+    api.include_router(probes.router(handoffs))
 
     return Guard(web.asgi(api), rates)

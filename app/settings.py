@@ -55,6 +55,8 @@ class Settings:
     redis_url: str = ""
     #: Rasa's tracker store when it is not the SQLite file in var/ (e.g. postgresql+psycopg://…/rasa).
     rasa_tracker_url: str = ""
+    #: "json": one JSON object per log line (for a log collector); anything else: plain lines.
+    log_format: str = ""
     #: Rate limits that differ from storage.rates.RateRules' defaults, e.g. "message=10/minute,chat=60/minute".
     rate_limits: str = ""
 
@@ -87,6 +89,7 @@ class Settings:
             trusted_proxies=env.get("TRUSTED_PROXIES", ""),
             redis_url=env.get("REDIS_URL", ""),
             rate_limits=env.get("RATE_LIMITS", ""),
+            log_format=env.get("LOG_FORMAT", ""),
             rasa_tracker_url=env.get("RASA_TRACKER_URL", ""),
         )
 

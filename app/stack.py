@@ -1,23 +1,26 @@
-"""The running product: the Rasa server and the app server as processes, started and stopped together.
+"""The running product on one machine: the Rasa server and the app server, supervised together.
 
-``make run`` (``app.commands.run``), the integration tests, `make eval` and `make bench` all start
-the real servers through ``Stack``; stopping it stops every process it started.
+``make run`` (``app.commands.run``), the integration tests, `make eval` and `make bench` start the
+real servers through ``Stack``; a process that dies is restarted (app.supervisor), and stopping the
+stack stops every process it started. The cluster (app.cluster) builds on the same pieces.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from app import rasa_endpoints
 from app.keys import with_secrets
 from app.settings import Settings
+from app.supervisor import Service, Supervisor
 from base.paths import PROJECT_ROOT
 
 RASA_BIN = PROJECT_ROOT / ".venv" / "rasa" / "bin" / "rasa"
@@ -27,10 +30,10 @@ MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 
 @dataclass
 class Stack:
-    """The two server processes and where they listen."""
+    """The supervised processes and where they listen."""
 
     settings: Settings
-    processes: list[subprocess.Popen] = field(default_factory=list)
+    supervisor: Supervisor
 
     @property
     def app_url(self) -> str:
@@ -41,18 +44,10 @@ class Stack:
         return self.settings.rasa_url
 
     def pids(self) -> dict[str, int]:
-        return {name: proc.pid for name, proc in zip(("app", "rasa"), self.processes, strict=False)}
+        return {name: service.pid for name, service in self.supervisor.services.items() if service.pid}
 
     def stop(self) -> None:
-        for proc in self.processes:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in self.processes:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        self.supervisor.stop()
 
 
 def _environment(config: Settings) -> dict[str, str]:
@@ -62,9 +57,9 @@ def _environment(config: Settings) -> dict[str, str]:
         RASA_URL=config.rasa_url,
         APP_PORT=str(config.app_port),
         RASA_PORT=str(config.rasa_port),
-        RASA_TRACKER_DB=str(config.tracker_db),
         VAR_DIR=str(config.var_dir),
         DATABASE_URL=config.database,
+        RASA_TRACKER_URL=config.tracker_url,
         RASA_TIMEOUT=str(config.rasa_timeout),
         CHANNELS_FILE=str(config.channels_file),
         PUBLIC_URL=config.base_url,
@@ -77,12 +72,14 @@ def _environment(config: Settings) -> dict[str, str]:
         TRUSTED_PROXIES=config.trusted_proxies,
         REDIS_URL=config.redis_url,
         RATE_LIMITS=config.rate_limits,
+        LOG_FORMAT=config.log_format,
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONPATH=str(PROJECT_ROOT),
         # Per-request work is small: one thread each avoids OpenMP threads spinning against the
         # other server on a 2-core machine; concurrency comes from serving requests in parallel.
         OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+        **rasa_endpoints.secret_environment(config),
     )
     return env
 
@@ -90,15 +87,23 @@ def _environment(config: Settings) -> dict[str, str]:
 def app_command(host: str, port: int, trusted_proxies: str = "") -> list[str]:
     """The app server's command line: uvicorn builds the app with ``app.server.create_app``.
 
-    Forwarding headers (client address, https) are believed only from the configured proxies.
+    Forwarding headers (client address, https) are believed only from the configured proxies;
+    on SIGTERM uvicorn finishes the requests in flight (up to 30 s) before it exits.
     """
     proxies = ["--proxy-headers", "--forwarded-allow-ips", trusted_proxies] if trusted_proxies else [
         "--no-proxy-headers"]
     return [str(APP_PY), "-m", "uvicorn", "app.server:create_app", "--factory", "--host", host, "--port", str(port),
-            "--log-level", "warning", *proxies]
+            "--log-level", "warning", "--timeout-graceful-shutdown", "30", *proxies]
+
+
+def rasa_command(port: int, endpoints: Path, token: str, interface: str = "127.0.0.1") -> list[str]:
+    return [str(RASA_BIN), "run", "--model", str(MODEL), "--interface", interface, "--port", str(port),
+            "--endpoints", str(endpoints), "--credentials", "credentials.yml", "--quiet", "--enable-api",
+            "--auth-token", token]
 
 
 def _wait(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+    """Return once url answers 200 (a process started outside a supervisor)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -112,36 +117,31 @@ def _wait(url: str, process: subprocess.Popen, name: str, timeout: float) -> Non
     raise TimeoutError(f"the {name} server did not answer {url} within {timeout:.0f} s")
 
 
+def services(config: Settings, log_dir: Path | None, env: dict[str, str]) -> list[Service]:
+    """The app server and the Rasa server of one machine, started together."""
+    endpoints = rasa_endpoints.write(config, config.app_url)
+
+    def log(name: str) -> Path | None:
+        return log_dir / f"{name}.log" if log_dir else None
+
+    return [
+        Service("app", app_command(config.app_host, config.app_port, config.trusted_proxies), env,
+                ready_url=f"{config.app_url}/ready", log=log("app")),
+        Service("rasa", rasa_command(config.rasa_port, endpoints, config.rasa_token.get_secret_value()), env,
+                ready_url=f"{config.rasa_url}/webhooks/gateway/", log=log("rasa")),
+    ]
+
+
 def start(config: Settings, log_dir: Path | None = None, timeout: float = 180,
-          extra_env: dict[str, str] | None = None) -> Stack:
-    """Start both servers and return once both pass their health checks."""
+          extra_env: dict[str, str] | None = None, say: Callable[[str], None] | None = None) -> Stack:
+    """Start both servers and return once both are ready; a process that dies is restarted."""
     config = with_secrets(config)
     if not MODEL.exists():
         raise FileNotFoundError(f"no trained model at {MODEL}; run `make train`")
     env = {**_environment(config), **(extra_env or {})}
-
-    def spawn(name: str, command: list[str]) -> subprocess.Popen:
-        output = open(log_dir / f"{name}.log", "ab") if log_dir else None  # noqa: SIM115 - lives with the process
-        return subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None,
-            start_new_session=True,
-        )
-
-    stack = Stack(config)
-    try:
-        stack.processes.append(spawn("app", app_command(config.app_host, config.app_port, config.trusted_proxies)))
-        stack.processes.append(spawn("rasa", [
-            str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-            "--port", str(config.rasa_port), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml", "--quiet", "--enable-api",
-            "--auth-token", config.rasa_token.get_secret_value(),
-        ]))
-        _wait(f"{config.app_url}/health", stack.processes[0], "app", timeout)
-        _wait(f"{config.rasa_url}/webhooks/gateway/", stack.processes[1], "Rasa", timeout)
-    except BaseException:
-        stack.stop()
-        raise
-    return stack
+    supervisor = Supervisor(services(config, log_dir, env), say=say)
+    supervisor.start(timeout)
+    return Stack(config, supervisor)
 
 
 @contextmanager

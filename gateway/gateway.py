@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from base.messages import (
     Meta,
     RasaMetadata,
 )
+from base.metrics import MESSAGES_IN, MESSAGES_OUT, RASA_FAILURES, REPLY_SECONDS
 from gateway.channel import Channel
 from gateway.inbound import Inbound
 from gateway.locks import ConversationLocks
@@ -59,6 +61,11 @@ class Route:
     replies: list[BotMessage]
     status: Delivery
     author: Author
+
+
+def _count_sent(channel: str, replies: list[BotMessage], author: Author, municipality: str | None = None) -> None:
+    for reply in replies:
+        MESSAGES_OUT.labels(channel, reply.meta.municipality or municipality or "unknown", author).inc()
 
 
 class Gateway:
@@ -111,6 +118,7 @@ class Gateway:
         held, so replies to consecutive messages reach the person in the order they wrote them.
         """
         conversation_id = message.conversation_id
+        started = time.perf_counter()
         async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
             text = message.text or ""
             if message.button_token:
@@ -125,12 +133,15 @@ class Gateway:
             if stored is None:
                 logger.info("Ignored a repeated delivery of message %s in %s", message.message_id, conversation_id)
                 return []
+            MESSAGES_IN.labels(message.channel, message.municipality or "unknown").inc()
             verdict = await self.rates.hit("message", conversation_id)
             if not verdict.allowed:
                 return await self._slow_down(message, cleaned, known, stored, verdict.retry_after, deliver)
             route = await self._route(message, cleaned, known)
             await self.store.record_outbound(conversation_id, route.author, route.replies, answered=stored,
                                              status=route.status)
+            REPLY_SECONDS.labels(message.channel).observe(time.perf_counter() - started)
+            _count_sent(message.channel, route.replies, route.author, message.municipality)
             await self._deliver(deliver, route.replies, conversation_id)
             return route.replies
 
@@ -229,6 +240,7 @@ class Gateway:
             try:
                 replies = await self.rasa.send(message.conversation_id, to_rasa_text(cleaned), metadata)
             except RasaUnavailable as exc:
+                RASA_FAILURES.labels(exc.reason).inc()
                 logger.warning("Rasa did not answer conversation %s: %s", message.conversation_id, exc)
                 reply = self._local_reply("utter_service_unavailable", message, cleaned, known)
                 return Route([reply], Delivery.UNANSWERED, Author.GATEWAY)
@@ -243,6 +255,7 @@ class Gateway:
             if conversation is None:
                 return False
             await self.store.record_outbound(conversation_id, author, messages, answered=None, status=Delivery.SENT)
+            _count_sent(conversation.channel, messages, author, conversation.municipality)
             channel = self.channels.get(conversation.channel)
             if channel is None or not channel.pushes:
                 return False  # the HTTP API's client reads stored messages instead

@@ -16,6 +16,11 @@ from base.messages import BotMessage, RasaMetadata
 class RasaUnavailable(Exception):
     """Rasa gave no usable answer; the message says what happened (never the person's text)."""
 
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        #: timeout | unreachable | error | invalid | empty (the metrics' label).
+        self.reason = reason
+
 
 class RasaClient:
     def __init__(self, url: str, token: str, timeout: float = 20.0,
@@ -27,16 +32,25 @@ class RasaClient:
     async def close(self) -> None:
         await self._client.aclose()
 
+    async def alive(self) -> None:
+        """Raises unless Rasa's gateway channel answers (the app's readiness check)."""
+        reply = await self._client.get(f"{self.url}/webhooks/gateway/", timeout=3)
+        reply.raise_for_status()
+
     async def send(self, sender: str, text: str, metadata: RasaMetadata) -> list[BotMessage]:
         body = {"sender": sender, "message": text, "metadata": metadata.to_wire()}
         try:
             reply = await self._client.post(f"{self.url}/webhooks/gateway/webhook", json=body)
             reply.raise_for_status()
             messages = reply.json()
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable("timeout", type(exc).__name__) from None
+        except httpx.TransportError as exc:
+            raise RasaUnavailable("unreachable", type(exc).__name__) from None
         except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(type(exc).__name__) from None
+            raise RasaUnavailable("error", type(exc).__name__) from None
         if not isinstance(messages, list):
-            raise RasaUnavailable("Rasa answered something other than a list of messages")
+            raise RasaUnavailable("invalid", "Rasa answered something other than a list of messages")
         if not messages:
-            raise RasaUnavailable("Rasa answered nothing (is its action server down?)")
+            raise RasaUnavailable("empty", "Rasa answered nothing (is its action server down?)")
         return [BotMessage.from_wire(message) for message in messages]

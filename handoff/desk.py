@@ -17,10 +17,12 @@ import municipalities
 from base.catalog import text
 from base.clock import now
 from base.messages import Author, BotMessage, Meta
+from base.metrics import QUEUE_WAIT_SECONDS
 from handoff.events import Event, EventKind, Events
 from handoff.hosts import Host
 from handoff.intake import Intake
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status
+from storage.store import aware
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class Desk:
         if claimed is None:
             raise NotWaiting()
         handoff = claimed
+        if handoff.queued_at is not None and handoff.claimed_at is not None:
+            waited = (aware(handoff.claimed_at) - aware(handoff.queued_at)).total_seconds()
+            QUEUE_WAIT_SECONDS.labels(handoff.municipality).observe(waited)
         place = municipalities.load_all()[handoff.municipality]
         await self._tell(handoff, "handoff_host_joined", host_name=host.first_name, municipality_name=place.name)
         await self.events.publish(Event(EventKind.CLAIMED, handoff.municipality, handoff.id))

@@ -52,7 +52,7 @@ class Notifier:
         self.handoffs = handoffs
         self.hosts = host_store
         self.console_url = console_url.rstrip("/")
-        self.queue = events.subscribe(None)
+        self.queue = events.subscribe(None, local=True)  # e-mail each event once: where it happened
 
     async def run(self) -> None:
         while True:

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from base.clock import now
 from base.messages import HandoffReason
+from base.metrics import HANDOFFS
 from storage.schema import handoffs
 from storage.store import Store, aware
 
@@ -107,6 +108,7 @@ class HandoffStore:
                 conversation_id=conversation_id, municipality=municipality, channel=channel, language=language,
                 status=Status.INTAKE, step=Step.METHOD, reason=reason, consent=False, created_at=now()))
             new_id = int(result.inserted_primary_key[0])
+        HANDOFFS.labels(municipality, Status.INTAKE).inc()
         found = await self.get(new_id)
         assert found is not None
         return found
@@ -125,14 +127,28 @@ class HandoffStore:
         async with self.engine.begin() as connection:
             result = await connection.execute(update(handoffs).where(
                 handoffs.c.id == handoff_id, handoffs.c.status.in_(allowed)).values(**values))
-        return await self.get(handoff_id) if result.rowcount == 1 else None
+        if result.rowcount != 1:
+            return None
+        found = await self.get(handoff_id)
+        if found is not None and "status" in values:
+            HANDOFFS.labels(found.municipality, str(values["status"])).inc()
+        return found
 
     async def change(self, handoff_id: int, **values: Any) -> Handoff:
         async with self.engine.begin() as connection:
             await connection.execute(update(handoffs).where(handoffs.c.id == handoff_id).values(**values))
         found = await self.get(handoff_id)
         assert found is not None
+        if "status" in values:
+            HANDOFFS.labels(found.municipality, str(values["status"])).inc()
         return found
+
+    async def waiting_counts(self) -> dict[str, int]:
+        """How many conversations wait for a host, per municipality."""
+        query = (select(handoffs.c.municipality, func.count()).where(handoffs.c.status == Status.WAITING)
+                 .group_by(handoffs.c.municipality))
+        async with self.engine.connect() as connection:
+            return {row[0]: int(row[1]) for row in (await connection.execute(query)).all()}
 
     async def waiting_before(self, handoff: Handoff) -> int:
         """How many of the municipality's waiting conversations entered the queue before this one."""

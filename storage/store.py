@@ -8,6 +8,7 @@ by default, ``postgresql+psycopg://…`` by configuration (DATABASE_URL).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from base.clock import now
 from base.messages import Author, BotMessage, Delivery
-from storage.schema import button_payloads, conversations, messages, metadata
+from storage.migrate import upgrade
+from storage.schema import button_payloads, conversations, messages
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
@@ -79,8 +81,8 @@ class Store:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+        """Bring the schema up to date through the migrations (never dropping what is stored)."""
+        await asyncio.to_thread(upgrade, self.url)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,6 +1,8 @@
 """Start the assistant: the Rasa server and the app server, and say where to open it (`make run`).
 
-Ctrl-C, and SIGTERM from a supervisor, stop both servers.
+A server that dies is restarted (with back-off, and a line that says so) while the other keeps
+serving — the app apologises and offers a host while Rasa is away. Ctrl-C, or SIGTERM from
+systemd, stops both: the requests being handled are finished first.
 """
 
 from __future__ import annotations
@@ -8,7 +10,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 
 from app.settings import settings
 from app.stack import start
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     config = settings()
     print("Starting the app server and the Rasa server (the first start loads models: ~30 s)...", flush=True)
     try:
-        stack = start(config)
+        stack = start(config, say=lambda line: print(line, file=sys.stderr, flush=True))
     except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
         print(f"Could not start: {exc}", file=sys.stderr)
         return 1
@@ -46,10 +47,8 @@ Press Ctrl-C to stop.""",
         flush=True,
     )
     try:
-        while all(proc.poll() is None for proc in stack.processes):
-            time.sleep(1)
-        print("A server stopped unexpectedly; stopping the other.", file=sys.stderr)
-        return 1
+        stack.supervisor.wait()
+        return 0
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
         return 0

@@ -86,14 +86,17 @@ def parse_uttered(data: Any) -> Uttered | None:
 class WebChannel(Channel):
     name = "web"
 
-    def __init__(self, gateway: Gateway, tokens: ConversationTokens, rates: RateLimits) -> None:
+    def __init__(self, gateway: Gateway, tokens: ConversationTokens, rates: RateLimits, redis_url: str = "") -> None:
         self.gateway = gateway
         self.tokens = tokens
         self.rates = rates
         # Any site may embed the widget, and the socket carries no cookies or credentials, so a
         # cross-origin connection cannot act for anyone else: the session id is the only key.
+        # With several app processes, rooms live on Redis: a host's reply sent by one process
+        # reaches the browser connected to another.
+        manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", logger=False,
-                                        engineio_logger=False, max_http_buffer_size=200_000)
+                                        engineio_logger=False, max_http_buffer_size=200_000, client_manager=manager)
         self.sio.on("connect", self._connect)
         self.sio.on("session_request", self._session_request)
         self.sio.on("user_uttered", self._user_uttered)

@@ -11,6 +11,7 @@ newcomer doesn't wait. uvicorn serves it with ``--factory app.server:create_app`
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,11 +51,24 @@ from storage.store import Store
 from storage.tracker import TrackerEvents
 
 logger = logging.getLogger(__name__)
+#: A message unanswered this long after it was stored is taken up again.
+STALLED_AFTER = dt.timedelta(seconds=20)
 
 
 def _warm_up() -> None:
     for municipality in municipalities.load_all():
         shared_retriever().search("bostad", municipality=municipality, language="sv", topic=None)
+
+
+async def _answer_stalled(gateway: Gateway) -> None:
+    """Messages stored but never answered — their process died, or Rasa and the database were both
+    away — are answered by whichever process looks first (each conversation is held while it does)."""
+    while True:
+        await asyncio.sleep(STALLED_AFTER.total_seconds() / 2)
+        try:
+            await gateway.recover(STALLED_AFTER)
+        except Exception as exc:  # the database is away: try again at the next round
+            logger.warning("Could not look for unanswered messages: %s", type(exc).__name__)
 
 
 def create_app(config: Settings | None = None) -> Any:
@@ -101,6 +115,7 @@ def create_app(config: Settings | None = None) -> Any:
             ready.set()
 
         background.append(asyncio.create_task(warm()))
+        background.append(asyncio.create_task(_answer_stalled(gateway)))
         yield
         for task in background:
             task.cancel()

@@ -25,7 +25,7 @@ from base.catalog import text as catalog_text
 from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 from channels.identity import ConversationTokens
 from gateway.channel import Channel
-from gateway.gateway import Gateway
+from gateway.gateway import Gateway, Unavailable
 from gateway.inbound import Inbound
 from storage.rates import RateLimits
 
@@ -43,6 +43,8 @@ class ChatRequest(BaseModel):
     message: str = Field(max_length=MAX_ACCEPTED_CHARS)
     municipality: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=16, description="the client's language, a hint")
+    message_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$",
+                                   description="the client's own id: a message sent again is answered once")
 
 
 class ChatResponse(BaseModel):
@@ -52,6 +54,11 @@ class ChatResponse(BaseModel):
 
 class LaterMessages(BaseModel):
     messages: list[dict[str, Any]]
+
+
+def _language(hint: str | None) -> str:
+    language = normalise_code(hint)
+    return language if language in LANGUAGES else FALLBACK_LANGUAGE
 
 
 def _unknown() -> HTTPException:
@@ -82,9 +89,7 @@ class HttpApiChannel(Channel):
         """Send one message; the answer is the bot's messages (text, buttons, custom metadata)."""
         verdict = await self.rates.hit("chat", request.client.host if request.client else "unknown")
         if not verdict.allowed:
-            language = normalise_code(body.language)
-            language = language if language in LANGUAGES else FALLBACK_LANGUAGE
-            raise HTTPException(status_code=429, detail=catalog_text(language, "utter_rate_limited",
+            raise HTTPException(status_code=429, detail=catalog_text(_language(body.language), "utter_rate_limited",
                                                                      count=verdict.retry_after),
                                 headers={"Retry-After": str(verdict.retry_after)})
         if body.municipality is not None and body.municipality not in municipalities.load_all():
@@ -97,8 +102,13 @@ class HttpApiChannel(Channel):
             if key is None:
                 raise _unknown()
         inbound = Inbound(municipality=body.municipality, channel=self.name, user_id=key, text=body.message,
-                          language_hint=body.language)
-        replies = await self.gateway.handle(inbound)
+                          language_hint=body.language, message_id=body.message_id)
+        try:
+            replies = await self.gateway.handle(inbound)
+        except Unavailable:  # not stored: the client is told to send it again
+            raise HTTPException(status_code=503, detail=catalog_text(_language(body.language),
+                                                                     "utter_service_unavailable"),
+                                headers={"Retry-After": "10"}) from None
         answer = ChatResponse(conversation=token, messages=[m.to_wire() for m in replies])
         wait = next((m.meta.retry_after for m in replies if m.meta.retry_after), None)
         if wait is not None:  # over the conversation's own limit: kept for hosts, the client told to wait

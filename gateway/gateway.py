@@ -11,12 +11,15 @@ municipality's relocation host contact.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 import municipalities
 from assistant.language import choose_language, normalise_code
@@ -45,7 +48,7 @@ from handoff.intake import Intake
 from handoff.records import WITH_HUMAN, Status
 from handoff.retention import forget
 from storage.rates import RateLimits
-from storage.store import Conversation, Store
+from storage.store import Conversation, Store, StoredMessage, aware
 from storage.tracker import TrackerEvents
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,18 @@ class Route:
 def _count_sent(channel: str, replies: list[BotMessage], author: Author, municipality: str | None = None) -> None:
     for reply in replies:
         MESSAGES_OUT.labels(channel, reply.meta.municipality or municipality or "unknown", author).inc()
+
+
+class Unavailable(Exception):
+    """The conversation records cannot be reached: nothing can be stored, so nothing is promised."""
+
+
+def _inbound_of(stored: StoredMessage, conversation: Conversation) -> Inbound:
+    """A stored message as the gateway answers it (the channel's hints are kept beside its text)."""
+    hints = stored.data or {}
+    return Inbound(municipality=hints.get("municipality"), channel=conversation.channel,
+                   user_id=conversation.user_ref, text=stored.text or "", language_hint=hints.get("hint"),
+                   message_id=stored.external_id, media=bool(hints.get("media")))
 
 
 class Gateway:
@@ -111,39 +126,104 @@ class Gateway:
         await self.store.remember_payload(token, payload)
         return token
 
-    async def handle(self, message: Inbound, deliver: Deliver | None = None) -> list[BotMessage]:
-        """The bot's replies to one inbound message; none for a message already handled.
+    @asynccontextmanager
+    async def _hold(self, conversation_id: str) -> AsyncIterator[None]:
+        """This conversation, for this task alone — in this process, and across processes on PostgreSQL."""
+        try:
+            async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
+                yield
+        except (SQLAlchemyError, OSError) as exc:
+            raise Unavailable(type(exc).__name__) from exc
 
-        ``deliver`` sends the replies on the person's channel. It runs while the conversation is
-        held, so replies to consecutive messages reach the person in the order they wrote them.
+    async def handle(self, message: Inbound, deliver: Deliver | None = None) -> list[BotMessage]:
+        """Store a message and answer it; the replies to it (none for a message answered before).
+
+        Anything still unanswered in the conversation (its process died) is answered first, in
+        order, and sent on the person's channel. ``deliver`` sends every reply instead (while the
+        conversation is held, so replies reach the person in the order they wrote). Raises
+        ``Unavailable`` when the message cannot even be stored.
         """
-        conversation_id = message.conversation_id
-        started = time.perf_counter()
-        async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
-            text = message.text or ""
-            if message.button_token:
-                text = await self.store.payload(message.button_token) or ""
-            cleaned = clean_text(text)
-            known = await self.store.conversation(conversation_id)
-            if cleaned == DELETE_CONFIRM and await self._deletion_asked(conversation_id):
-                return await self._forget(message, known, deliver)
-            stored = await self.store.record_inbound(
-                conversation_id, message.channel, message.user_id, message.municipality, cleaned,
-                external_id=message.message_id)
+        async with self._hold(message.conversation_id):
+            stored = await self._accept(message)
             if stored is None:
-                logger.info("Ignored a repeated delivery of message %s in %s", message.message_id, conversation_id)
                 return []
+            return await self._answer_pending(message.conversation_id, deliver, wanted=stored)
+
+    async def accept(self, message: Inbound) -> bool:
+        """Store a message to be answered later by answer_pending (a platform's webhook answers at
+        once and retries when this raises ``Unavailable``); False for a delivery answered before."""
+        async with self._hold(message.conversation_id):
+            return await self._accept(message) is not None
+
+    async def answer_pending(self, conversation_id: str) -> None:
+        """Answer the conversation's unanswered messages, in order, on the person's channel."""
+        async with self._hold(conversation_id):
+            await self._answer_pending(conversation_id, None, wanted=None)
+
+    async def recover(self, older_than: dt.timedelta) -> int:
+        """Answer messages stored but left unanswered (the process handling them died); how many conversations."""
+        stalled = await self.store.stalled(now() - older_than)
+        for conversation_id in stalled:
+            logger.info("Answering messages left unanswered in %s", conversation_id)
+            await self.answer_pending(conversation_id)
+        return len(stalled)
+
+    async def _accept(self, message: Inbound) -> int | None:
+        text = message.text or ""
+        if message.button_token:
+            text = await self.store.payload(message.button_token) or ""
+        hints = {"municipality": message.municipality, "hint": message.language_hint, "media": message.media}
+        stored = await self.store.record_inbound(
+            message.conversation_id, message.channel, message.user_id, message.municipality, clean_text(text),
+            external_id=message.message_id, data={key: value for key, value in hints.items() if value})
+        if stored is None:
+            logger.info("Ignored a repeated delivery of message %s in %s", message.message_id,
+                        message.conversation_id)
+        else:
             MESSAGES_IN.labels(message.channel, message.municipality or "unknown").inc()
-            verdict = await self.rates.hit("message", conversation_id)
-            if not verdict.allowed:
-                return await self._slow_down(message, cleaned, known, stored, verdict.retry_after, deliver)
-            route = await self._route(message, cleaned, known)
-            await self.store.record_outbound(conversation_id, route.author, route.replies, answered=stored,
-                                             status=route.status)
-            REPLY_SECONDS.labels(message.channel).observe(time.perf_counter() - started)
-            _count_sent(message.channel, route.replies, route.author, message.municipality)
-            await self._deliver(deliver, route.replies, conversation_id)
-            return route.replies
+        return stored
+
+    async def _answer_pending(self, conversation_id: str, deliver: Deliver | None, wanted: int | None
+                              ) -> list[BotMessage]:
+        wanted_replies: list[BotMessage] = []
+        for stored in await self.store.pending(conversation_id):
+            known = await self.store.conversation(conversation_id)
+            if known is None:
+                break  # deleted at the person's request a moment ago
+            message = _inbound_of(stored, known)
+            replies, send = await self._answer(message, stored, known)
+            REPLY_SECONDS.labels(message.channel).observe((now() - aware(stored.created_at)).total_seconds())
+            if send and deliver is not None:
+                await self._deliver(deliver, replies, conversation_id)
+            elif send and stored.id != wanted:
+                await self._push(known, replies)
+            if stored.id == wanted:
+                wanted_replies = replies
+        return wanted_replies
+
+    async def _answer(self, message: Inbound, stored: StoredMessage, known: Conversation
+                      ) -> tuple[list[BotMessage], bool]:
+        """Answer one stored message and record the answer: (the replies, whether to send them)."""
+        cleaned = stored.text or ""
+        if cleaned == DELETE_CONFIRM and await self._deletion_asked(message.conversation_id):
+            return await self._forget(message, known), True
+        verdict = await self.rates.hit("message", message.conversation_id)
+        if not verdict.allowed:
+            return await self._slow_down(message, cleaned, known, stored.id, verdict.retry_after)
+        route = await self._route(message, cleaned, known)
+        await self.store.record_outbound(message.conversation_id, route.author, route.replies, answered=stored.id,
+                                         status=route.status)
+        _count_sent(message.channel, route.replies, route.author, message.municipality)
+        return route.replies, True
+
+    async def _push(self, conversation: Conversation, replies: list[BotMessage]) -> None:
+        channel = self.channels.get(conversation.channel)
+        if channel is None or not channel.pushes or not replies:
+            return
+        try:
+            await channel.send(conversation, replies)
+        except Exception as exc:  # a platform outage must not cost the next message its turn
+            logger.warning("Could not deliver the replies in %s: %s: %s", conversation.id, type(exc).__name__, exc)
 
     @staticmethod
     async def _deliver(deliver: Deliver | None, replies: list[BotMessage], conversation_id: str) -> None:
@@ -155,8 +235,8 @@ class Gateway:
             # The message text goes through the log redaction; a traceback would not.
             logger.warning("Could not deliver the replies in %s: %s: %s", conversation_id, type(exc).__name__, exc)
 
-    async def _slow_down(self, message: Inbound, cleaned: str, known: Conversation | None, stored: int, wait: int,
-                         deliver: Deliver | None) -> list[BotMessage]:
+    async def _slow_down(self, message: Inbound, cleaned: str, known: Conversation | None, stored: int,
+                         wait: int) -> tuple[list[BotMessage], bool]:
         """Over the conversation's limit: the message is kept (hosts see it) but not answered, and the
         person is told to wait — on a chat channel once a minute (each notice there is a message the
         platform counts), to an HTTP client with every refused message (it answers 429)."""
@@ -165,9 +245,7 @@ class Gateway:
         first = (await self.rates.hit("notice", message.conversation_id)).allowed
         await self.store.record_outbound(message.conversation_id, Author.GATEWAY, [notice] if first else [],
                                          answered=stored, status=Delivery.UNANSWERED)
-        if first:
-            await self._deliver(deliver, [notice], message.conversation_id)
-        return [notice]
+        return [notice], first
 
     async def _deletion_asked(self, conversation_id: str) -> bool:
         """The bot's last message in this very conversation asked "delete everything?" (a typed or
@@ -175,12 +253,11 @@ class Gateway:
         last = await self.store.last_sent(conversation_id)
         return last is not None and last.message.meta.response == "utter_confirm_delete"
 
-    async def _forget(self, message: Inbound, known: Conversation | None, deliver: Deliver | None) -> list[BotMessage]:
+    async def _forget(self, message: Inbound, known: Conversation | None) -> list[BotMessage]:
         """The person asked to delete their conversation and confirmed: nothing of it is kept."""
         replies = [self._local_reply("utter_deleted", message, "", known)]
         await forget(self.store, [message.conversation_id], self.tracker)
         logger.info("Deleted conversation %s at the person's request", message.conversation_id)
-        await self._deliver(deliver, replies, message.conversation_id)
         return replies
 
     async def _route(self, message: Inbound, cleaned: str, known: Conversation | None) -> Route:
@@ -250,7 +327,7 @@ class Gateway:
 
     async def push(self, conversation_id: str, messages: list[BotMessage], author: Author) -> bool:
         """Send messages that no inbound message asked for (a host's reply) on the person's channel."""
-        async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
+        async with self._hold(conversation_id):
             conversation = await self.store.conversation(conversation_id)
             if conversation is None:
                 return False

@@ -51,6 +51,7 @@ class StoredMessage:
     data: dict[str, Any] | None
     status: str
     created_at: dt.datetime
+    external_id: str | None = None
 
     @property
     def message(self) -> BotMessage:
@@ -61,7 +62,7 @@ class StoredMessage:
 def _stored(row: Any) -> StoredMessage:
     return StoredMessage(id=row["id"], conversation_id=row["conversation_id"], direction=row["direction"],
                          author=row["author"], text=row["text"], data=row["data"], status=row["status"],
-                         created_at=row["created_at"])
+                         created_at=row["created_at"], external_id=row["external_id"])
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
@@ -114,7 +115,12 @@ class Store:
 
     async def record_inbound(self, conversation_id: str, channel: str, user_ref: str, municipality: str | None,
                              text: str, external_id: str | None, data: dict[str, Any] | None = None) -> int | None:
-        """Store a person's message; None when this platform message id was stored before (a retry)."""
+        """Store a person's message; its id, to be answered.
+
+        A platform's retried delivery (same message id) is not stored twice: None when the first one
+        has been answered, and the first one's id when it is still waiting for its answer (the
+        process that took it may have died; whoever answers first answers it once).
+        """
         stamp = now()
         async with self.engine.begin() as connection:
             exists = (await connection.execute(
@@ -135,7 +141,25 @@ class Store:
                     external_id=external_id, status=Delivery.RECEIVED, created_at=stamp))
                 return int(result.inserted_primary_key[0])
         except IntegrityError:
-            return None
+            async with self.engine.connect() as connection:
+                row = (await connection.execute(select(messages.c.id, messages.c.status).where(
+                    messages.c.conversation_id == conversation_id, messages.c.external_id == external_id))).first()
+            return int(row[0]) if row is not None and row[1] == Delivery.RECEIVED else None
+
+    async def pending(self, conversation_id: str) -> list[StoredMessage]:
+        """The person's messages not answered yet, oldest first."""
+        query = (select(messages).where(messages.c.conversation_id == conversation_id, messages.c.direction == "in",
+                                        messages.c.status == Delivery.RECEIVED).order_by(messages.c.id))
+        async with self.engine.connect() as connection:
+            return [_stored(row) for row in (await connection.execute(query)).mappings().all()]
+
+    async def stalled(self, before: dt.datetime, limit: int = 100) -> list[str]:
+        """Conversations with a message stored before this moment and still unanswered (its process died)."""
+        query = (select(messages.c.conversation_id).where(
+            messages.c.direction == "in", messages.c.status == Delivery.RECEIVED, messages.c.created_at < before)
+            .group_by(messages.c.conversation_id).limit(limit))
+        async with self.engine.connect() as connection:
+            return [row[0] for row in (await connection.execute(query)).all()]
 
     async def record_outbound(self, conversation_id: str, author: Author, bot_messages: list[BotMessage],
                               answered: int | None, status: Delivery) -> None:

@@ -106,17 +106,14 @@ class ConfiguredBot:
             logger.warning("Ignored a malformed Telegram update: %s", type(exc).__name__)
             return None
 
-    async def parse(self, raw: dict[str, Any]) -> Inbound | None:
-        """A raw update as a person's message; answers a button press's callback query on the way."""
-        update = self.update_of(raw)
-        if update is None:
-            return None
-        if update.callback_query is not None:
-            try:  # stops the button's loading spinner; the answer itself comes as a message
-                await self.client.answer_callback_query(update.callback_query.id)
-            except TelegramError as exc:
-                logger.warning("Could not answer a Telegram callback query: %s", exc)
-        return self.inbound(update)
+    async def answer_button(self, update: Update) -> None:
+        """Stop a pressed button's loading spinner (the answer itself comes as a message)."""
+        if update.callback_query is None:
+            return
+        try:
+            await self.client.answer_callback_query(update.callback_query.id)
+        except TelegramError as exc:
+            logger.warning("Could not answer a Telegram callback query: %s", exc)
 
     async def send(self, chat_id: str, replies: list[BotMessage]) -> None:
         for reply in replies:

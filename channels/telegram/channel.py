@@ -15,7 +15,7 @@ from channels.config import TelegramBot
 from channels.tasks import Background
 from channels.telegram.bot import CHANNEL, ConfiguredBot
 from gateway.channel import Channel
-from gateway.gateway import Gateway
+from gateway.gateway import Gateway, Unavailable
 from storage.store import Conversation
 
 logger = logging.getLogger(__name__)
@@ -55,20 +55,26 @@ class TelegramChannel(Channel):
             raise HTTPException(status_code=400, detail="the body is not JSON") from None
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             raise HTTPException(status_code=400, detail="not a Telegram update")
-        # Handled after the HTTP answer, so Telegram never waits for Rasa.
-        self._work.spawn(self.process(bot, update))
+        # Stored before Telegram hears "ok" (if the records are down it gets 503 and delivers again
+        # later), answered after it, so Telegram never waits for Rasa.
+        try:
+            await self.take(bot, update)
+        except Unavailable:
+            raise HTTPException(status_code=503, detail="try again later", headers={"Retry-After": "10"}) from None
         return JSONResponse({"ok": True})
 
-    async def process(self, bot: ConfiguredBot, raw: dict[str, Any]) -> None:
-        inbound = await bot.parse(raw)
+    async def take(self, bot: ConfiguredBot, raw: dict[str, Any]) -> None:
+        """Store the person's message now; answer it (and the button press) in the background."""
+        update = bot.update_of(raw)
+        inbound = bot.inbound(update) if update is not None else None
         if inbound is None:
             return
-        chat_id = inbound.user_id.split(":", 1)[1]
+        await self.gateway.accept(inbound)
+        self._work.spawn(self._answer(bot, update, inbound.conversation_id))
 
-        async def deliver(replies: list[BotMessage]) -> None:
-            await bot.send(chat_id, replies)
-
-        await self.gateway.handle(inbound, deliver)
+    async def _answer(self, bot: ConfiguredBot, update: Any, conversation_id: str) -> None:
+        await bot.answer_button(update)
+        await self.gateway.answer_pending(conversation_id)
 
     async def send(self, conversation: Conversation, messages: list[BotMessage]) -> None:
         """Through the bot the person talks to."""
@@ -81,7 +87,7 @@ class TelegramChannel(Channel):
     async def start(self) -> None:
         for bot in self.bots.values():
             if bot.config.mode == "polling":
-                self._pollers.spawn(bot.poll(lambda raw, bot=bot: self.process(bot, raw)))
+                self._pollers.spawn(bot.poll(lambda raw, bot=bot: self.take(bot, raw)))
 
     async def close(self) -> None:
         self._pollers.cancel()

@@ -31,7 +31,7 @@ from base.messages import BotMessage
 from channels.identity import ConversationTokens
 from channels.web import pages
 from gateway.channel import Channel
-from gateway.gateway import Gateway
+from gateway.gateway import Gateway, Unavailable
 from gateway.inbound import Inbound
 from storage.rates import RateLimits
 from storage.store import Conversation, StoredMessage
@@ -152,8 +152,22 @@ class WebChannel(Channel):
         inbound = Inbound(municipality=uttered.municipality, channel=self.name, user_id=key, text=uttered.text,
                           language_hint=uttered.language, message_id=uttered.message_id)
         await self.sio.emit("user_echo", {"text": uttered.text[:MAX_STORED_CHARS]}, room=key, skip_sid=sid)
-        for bot_message in await self.gateway.handle(inbound):
-            await self.sio.emit("bot_uttered", to_socketio(bot_message), room=key)
+        try:
+            replies = await self.gateway.handle(inbound)
+        except Unavailable:  # not stored: the person is asked to send it again
+            language = uttered.language if uttered.language in LANGUAGES else FALLBACK_LANGUAGE
+            await self.sio.emit("bot_uttered", {"text": catalog_text(language, "utter_service_unavailable")}, to=sid)
+            return
+        for bot_message in replies:
+            await self._emit(key, sid, to_socketio(bot_message))
+
+    async def _emit(self, key: str, sid: str, message: dict[str, Any]) -> None:
+        """To every tab of the conversation; to this tab alone when the rooms' broker (Redis) is away."""
+        try:
+            await self.sio.emit("bot_uttered", message, room=key)
+        except Exception as exc:
+            logger.warning("Could not reach the other tabs of %s: %s", key, type(exc).__name__)
+            await self.sio.emit("bot_uttered", message, to=sid)
 
     async def send(self, conversation: Conversation, messages: list[BotMessage]) -> None:
         """To every tab of the conversation (a host's reply, a queue notice)."""

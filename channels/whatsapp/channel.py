@@ -23,8 +23,7 @@ from channels.whatsapp.cloud_api import (
     window_open,
 )
 from gateway.channel import Channel
-from gateway.gateway import Gateway
-from gateway.inbound import Inbound
+from gateway.gateway import Gateway, Unavailable
 from storage.store import Conversation
 
 #: A webhook POST carries at most a few messages; refuse anything far larger unread.
@@ -75,18 +74,18 @@ class WhatsAppChannel(Channel):
             raise HTTPException(status_code=400, detail="the body is not JSON") from None
         if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
             raise HTTPException(status_code=400, detail="not a WhatsApp Business Account webhook")
-        # Handled after the HTTP answer: Meta wants 200 quickly, or it retries.
-        for phone_number_id, inbound in inbound_messages(self.config, payload):
-            self._work.spawn(self._handle(phone_number_id, inbound))
+        # Stored before Meta hears "ok" (if the records are down it gets 503 and delivers again later),
+        # answered after it: Meta wants 200 quickly, or it retries.
+        conversations = []
+        try:
+            for _, inbound in inbound_messages(self.config, payload):
+                await self.gateway.accept(inbound)
+                conversations.append(inbound.conversation_id)
+        except Unavailable:
+            raise HTTPException(status_code=503, detail="try again later", headers={"Retry-After": "10"}) from None
+        for conversation_id in dict.fromkeys(conversations):
+            self._work.spawn(self.gateway.answer_pending(conversation_id))
         return JSONResponse({"ok": True})
-
-    async def _handle(self, phone_number_id: str, inbound: Inbound) -> None:
-        wa_id = inbound.user_id.split(":", 1)[1]
-
-        async def deliver(replies: list[BotMessage]) -> None:
-            await self._send_all(phone_number_id, wa_id, replies)
-
-        await self.gateway.handle(inbound, deliver)
 
     async def _send_all(self, phone_number_id: str, wa_id: str, replies: list[BotMessage]) -> None:
         for reply in replies:

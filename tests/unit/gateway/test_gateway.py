@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -11,7 +12,8 @@ from typing import Any
 import httpx
 
 from base.catalog import text as catalog_text
-from gateway.gateway import Gateway
+from gateway.channel import Channel
+from gateway.gateway import Gateway, Unavailable
 from gateway.inbound import Inbound
 from gateway.rasa import RasaClient
 from gateway.text import MAX_CHARS, clean_text, to_rasa_text
@@ -20,7 +22,7 @@ from handoff.hosts import HostStore
 from handoff.intake import Intake
 from handoff.records import HandoffStore
 from storage.rates import RateLimits, RateRules
-from storage.store import Store
+from storage.store import Conversation, Store
 
 
 def test_control_characters_are_removed_but_line_breaks_kept() -> None:
@@ -237,3 +239,72 @@ def test_a_typed_deletion_confirmation_without_the_question_deletes_nothing(data
         return await gateway.store.count_messages(f"test:{user}")
 
     assert _with_gateway(database_url, body, _fixed_answer) == 4  # both questions and both answers are kept
+
+
+class _Recorder(Channel):
+    """A channel that records what the gateway pushes to people."""
+
+    name = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, conversation: Conversation, messages: list) -> None:
+        self.sent += [m.text for m in messages]
+
+
+def _echo(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json=[{"text": f"svar på {json.loads(request.content)['message']}"}])
+
+
+def test_messages_stored_now_are_answered_later_in_the_order_they_came(database_url: str) -> None:
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[list[bool], list[str], int]:
+        channel = _Recorder()
+        gateway.register(channel)
+        accepted = [await gateway.accept(_inbound(text, user=user, message_id=text)) for text in ("ett", "två", "tre")]
+        accepted.append(await gateway.accept(_inbound("ett", user=user, message_id="ett")))  # delivered again
+        await gateway.answer_pending(f"test:{user}")
+        await gateway.answer_pending(f"test:{user}")  # nothing is answered twice
+        return accepted, channel.sent, await gateway.store.count_messages(f"test:{user}")
+
+    accepted, sent, stored = _with_gateway(database_url, body, _echo)
+    assert accepted == [True, True, True, True]  # the repeat is still waiting for its answer: not new, not lost
+    assert sent == ["svar på ett", "svar på två", "svar på tre"]
+    assert stored == 6
+
+
+def test_a_message_whose_process_died_is_answered_by_the_next_look(database_url: str) -> None:
+    user = uuid.uuid4().hex
+
+    async def body(gateway: Gateway) -> tuple[int, list[str], list, list]:
+        channel = _Recorder()
+        gateway.register(channel)
+        # Stored by a process that died before it could answer:
+        await gateway.store.record_inbound(f"test:{user}", "test", user, "boden", "Hur hittar jag bostad?", "m-1")
+        recovered = await gateway.recover(dt.timedelta(seconds=0))
+        again = await gateway.handle(_inbound("Hur hittar jag bostad?", user=user, message_id="m-1"))
+        return recovered, channel.sent, again, await gateway.store.pending(f"test:{user}")
+
+    recovered, sent, again, pending = _with_gateway(database_url, body, _echo)
+    assert recovered >= 1
+    assert sent == ["svar på Hur hittar jag bostad?"]
+    assert again == [] and pending == []  # the platform's late retry finds it answered
+
+
+def test_without_the_records_nothing_is_promised() -> None:
+    async def main() -> str:
+        store = Store("postgresql+psycopg://nobody@127.0.0.1:9/none")  # nothing listens there
+        gateway = Gateway(store, RasaClient("http://127.0.0.1:9", "t"), Intake(HandoffStore(store), HostStore(store)),
+                          Events(), RateLimits())
+        try:
+            await gateway.handle(_inbound("Hej"))
+        except Unavailable as exc:
+            return type(exc).__name__
+        finally:
+            await gateway.close()
+            await store.close()
+        return "answered"
+
+    assert asyncio.run(main()) == "Unavailable"

@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from app.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
 from app.settings import PROJECT_ROOT, free_port, on_free_ports
 from app.stack import Stack, running
-from tests.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
 
 # Property-based tests: a small budget in `make test`, a long one in `make fuzz` (HYPOTHESIS_PROFILE=fuzz).
 hypothesis_settings.register_profile("ci", max_examples=60, deadline=None,

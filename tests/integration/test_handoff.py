@@ -14,10 +14,10 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
+from app.platforms import wait_for
 from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.integration.conftest import Console
-from tests.platforms import wait_for
 
 
 def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, hosts, mailbox) -> None:

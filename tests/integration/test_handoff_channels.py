@@ -11,10 +11,10 @@ import sqlite3
 
 import httpx
 
+from app.platforms import post_signed, telegram_callback_update, telegram_text_update, wait_for, whatsapp_webhook
 from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.conftest import TELEGRAM, WHATSAPP
-from tests.platforms import post_signed, telegram_callback_update, telegram_text_update, wait_for, whatsapp_webhook
 
 BODEN = TELEGRAM["boden"]
 _chats = itertools.count(91_000_001)

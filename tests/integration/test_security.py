@@ -23,11 +23,11 @@ import socketio
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from app.platforms import telegram_text_update, whatsapp_webhook
 from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.conftest import TELEGRAM, WHATSAPP, Chat
 from tests.integration.conftest import PASSWORD, Console, add_host
-from tests.platforms import telegram_text_update, whatsapp_webhook
 
 
 def _address() -> str:

@@ -1,6 +1,6 @@
 """Telegram end to end: a raw Bot API update in, the real Rasa server, the Bot API call out.
 
-The product's own python-telegram-bot client talks to tests/platforms.FakeTelegram, which speaks
+The product's own python-telegram-bot client talks to app/platforms.FakeTelegram, which speaks
 the Bot API wire format and records what would have been sent to Telegram.
 """
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 
+from app.platforms import FakeTelegram, telegram_callback_update, telegram_text_update, wait_for
 from app.stack import Stack
 from tests.conftest import TELEGRAM
-from tests.platforms import FakeTelegram, telegram_callback_update, telegram_text_update, wait_for
 
 _chats = itertools.count(90_000_001)
 BODEN = TELEGRAM["boden"]

@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from playwright.sync_api import Browser, Page, expect
 
+from app.platforms import BackgroundServer
 from app.settings import PROJECT_ROOT
 from app.stack import Stack
-from tests.platforms import BackgroundServer
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 

@@ -1,6 +1,6 @@
 """WhatsApp Cloud API end to end: a webhook signed as Meta signs it, the real Rasa server, the Graph API call.
 
-tests/platforms.FakeGraphApi stands in for graph.facebook.com and records each outbound message.
+app/platforms.FakeGraphApi stands in for graph.facebook.com and records each outbound message.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import json
 
 import httpx
 
+from app.platforms import meta_signature, post_signed, wait_for, whatsapp_status_webhook, whatsapp_webhook
 from app.stack import Stack
 from tests.conftest import WHATSAPP
-from tests.platforms import meta_signature, post_signed, wait_for, whatsapp_status_webhook, whatsapp_webhook
 
 BODEN_NUMBER = "109876543210"
 _callers = itertools.count(48_601_000_001)  # Polish mobile numbers: +48 …

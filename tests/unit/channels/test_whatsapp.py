@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from app.platforms import meta_signature
 from base.messages import BotMessage
 from channels.whatsapp.cloud_api import language_hint, render, signature_valid
-from tests.platforms import meta_signature
 
 
 def test_meta_signature_check() -> None:

@@ -15,7 +15,9 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,6 +46,8 @@ class Plan:
     redis_url: str = ""
     postgres_port: int = field(default_factory=free_port)
     redis_port: int = field(default_factory=free_port)
+    #: A private PostgreSQL's data folder (postgres_data()).
+    postgres_data: Path = Path()
 
     @property
     def public_url(self) -> str:
@@ -72,10 +76,11 @@ class Plan:
 
 
 def plan(config: Settings, apps: int = 2, rasas: int = 2, public_port: int | None = None) -> Plan:
-    return Plan(var_dir=config.var_dir / "cluster", public_port=public_port or free_port(),
-                internal_port=free_port(), app_ports=[free_port() for _ in range(apps)],
-                rasa_ports=[free_port() for _ in range(rasas)],
-                database_url=os.environ.get("DATABASE_URL", ""), redis_url=os.environ.get("REDIS_URL", ""))
+    var_dir = config.var_dir / "cluster"
+    return Plan(var_dir=var_dir, public_port=public_port or free_port(), internal_port=free_port(),
+                app_ports=[free_port() for _ in range(apps)], rasa_ports=[free_port() for _ in range(rasas)],
+                database_url=os.environ.get("DATABASE_URL", ""), redis_url=os.environ.get("REDIS_URL", ""),
+                postgres_data=postgres_data(var_dir))
 
 
 def _as_postgres_user(command: list[str]) -> list[str]:
@@ -91,15 +96,28 @@ def _accepts(port: int) -> bool:
         return False
 
 
+def postgres_data(var_dir: Path) -> Path:
+    """var/cluster/postgres — unless PostgreSQL's own user cannot reach it (a private temporary folder
+    on the way, as in tests): then a new folder of its own in the system's temporary directory."""
+    data = var_dir / "postgres"
+    if os.geteuid() != 0 or all(parent.stat().st_mode & stat.S_IXOTH for parent in data.parents if parent.exists()):
+        return data
+    folder = Path(tempfile.mkdtemp(prefix="newcomer-postgres-"))
+    folder.chmod(0o755)
+    return folder / "data"
+
+
 def _postgres_service(plan_: Plan) -> Service:
-    data = plan_.var_dir / "postgres"
+    data = plan_.postgres_data
     if not (data / "PG_VERSION").exists():
         data.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(data, "postgres", "postgres")
-        subprocess.run(_as_postgres_user([str(POSTGRES_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U",
-                                          "postgres", "--no-sync", "-E", "UTF8"]),
-                       check=True, capture_output=True)
+        made = subprocess.run(_as_postgres_user([str(POSTGRES_BIN / "initdb"), "-D", str(data), "-A", "trust",
+                                                 "-U", "postgres", "--no-sync", "-E", "UTF8"]),
+                              capture_output=True, text=True)
+        if made.returncode != 0:
+            raise RuntimeError(f"initdb failed: {made.stderr.strip()[-300:]}")
     command = _as_postgres_user([str(POSTGRES_BIN / "postgres"), "-D", str(data), "-p", str(plan_.postgres_port),
                                  "-k", str(data), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"])
 

@@ -98,7 +98,7 @@ class Supervisor:
     def __init__(self, services: list[Service], restart: bool = True,
                  say: Callable[[str], None] | None = None) -> None:
         self.services = {service.name: service for service in services}
-        self.restart = restart
+        self.keep_alive = restart
         self.say = say or logger.warning
         self._stopping = threading.Event()
         self._monitor: threading.Thread | None = None
@@ -127,7 +127,7 @@ class Supervisor:
         while not self._stopping.wait(0.25):
             now = time.monotonic()
             for service in self.services.values():
-                if service.alive() or not self.restart:
+                if service.alive() or not self.keep_alive:
                     continue
                 if service.next_start is None:
                     ran = now - service.started_at
@@ -144,7 +144,7 @@ class Supervisor:
     def wait(self) -> None:
         """Block until stop() is called (the processes are kept running meanwhile)."""
         while not self._stopping.wait(1):
-            if not self.restart and not all(service.alive() for service in self.services.values()):
+            if not self.keep_alive and not all(service.alive() for service in self.services.values()):
                 dead = [s.name for s in self.services.values() if not s.alive()]
                 raise RuntimeError(f"{', '.join(dead)} stopped")
 

@@ -8,6 +8,7 @@ exist and their values are one ``RateRules``, set by ``RATE_LIMITS`` (README, "S
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, fields, replace
@@ -15,6 +16,8 @@ from dataclasses import dataclass, fields, replace
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,18 +73,32 @@ class RateLimits:
         self._limiter = MovingWindowRateLimiter(self._storage)
 
     async def hit(self, rule: str, *keys: str) -> Verdict:
-        """Count one more for these keys under the rule; not allowed once the window is full."""
+        """Count one more for these keys under the rule; not allowed once the window is full.
+
+        When the counters cannot be reached (Redis restarting) the request is allowed: a limit
+        protects the service, and refusing everyone would be the outage it protects against.
+        """
         item = self._items[rule]
-        if await self._limiter.hit(item, rule, *keys):
+        try:
+            if await self._limiter.hit(item, rule, *keys):
+                return Verdict(True)
+            stats = await self._limiter.get_window_stats(item, rule, *keys)
+        except Exception as exc:
+            logger.warning("Rate limits unavailable (%s); allowing %s", type(exc).__name__, rule)
             return Verdict(True)
-        stats = await self._limiter.get_window_stats(item, rule, *keys)
         return Verdict(False, max(1, math.ceil(stats.reset_time - time.time())))
 
     async def count(self, rule: str, *keys: str) -> int:
-        """How many hits the window holds now (without counting one)."""
+        """How many hits the window holds now (without counting one); 0 when the counters are away."""
         item = self._items[rule]
-        stats = await self._limiter.get_window_stats(item, rule, *keys)
+        try:
+            stats = await self._limiter.get_window_stats(item, rule, *keys)
+        except Exception:
+            return 0
         return item.amount - stats.remaining
 
     async def clear(self, rule: str, *keys: str) -> None:
-        await self._limiter.clear(self._items[rule], rule, *keys)
+        try:
+            await self._limiter.clear(self._items[rule], rule, *keys)
+        except Exception as exc:
+            logger.warning("Rate limits unavailable (%s); %s not cleared", type(exc).__name__, rule)

@@ -330,7 +330,8 @@ class Newcomers:
         for number in range(conversations):
             channel = ("web", "telegram", "whatsapp", "api")[number % 4]
             handoff = channel == "api" and (number // 4) % max(1, round(1 / handoff_share)) == 0
-            plan.append((channel, languages[number % len(languages)], MUNICIPALITIES[number % 4], handoff))
+            municipality = "boden" if handoff else MUNICIPALITIES[number % 4]  # the virtual host works for Boden
+            plan.append((channel, languages[number % len(languages)], municipality, handoff))
         queue: asyncio.Queue[tuple] = asyncio.Queue()
         for item in plan:
             queue.put_nowait(item)

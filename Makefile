@@ -16,12 +16,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 NLU_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml) $(wildcard bot/*.py)
 
-.PHONY: help install run test fuzz chat eval bench validate lint index train clean
+.PHONY: help install run run-cluster test fuzz loadtest chaos chat eval bench validate lint index train clean
 
 help:
 	@echo "make run       install what is missing, train/index what is stale, start everything"
 	@echo "make test      install what is missing and run the whole test suite"
 	@echo "make chat      chat in the terminal with the running assistant"
+	@echo "make run-cluster  2 app + 2 Rasa processes behind nginx on PostgreSQL and Redis"
+	@echo "make loadtest  virtual newcomers on every channel: single process vs cluster"
+	@echo "make chaos     the four faults under load (5,000 messages)"
 	@echo "make fuzz      the property-based attack tests with a long budget"
 	@echo "make eval      evaluate intents, FAQ answers and reply language per language"
 	@echo "make bench     SweFAQ retrieval, REST latency and memory figures"
@@ -45,6 +48,10 @@ node_modules/.installed: package.json package-lock.json
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 /usr/bin/chromium:
 	apt-get install -y -q --no-install-recommends chromium || (apt-get update -q && apt-get install -y -q --no-install-recommends chromium)
+
+# Debian's nginx in front of several processes (make run-cluster, loadtest, chaos and the cluster tests).
+/usr/sbin/nginx:
+	apt-get install -y -q --no-install-recommends nginx-light || (apt-get update -q && apt-get install -y -q --no-install-recommends nginx-light)
 
 install: .venv/app/.installed .venv/rasa/.installed node_modules/.installed
 
@@ -77,10 +84,22 @@ lint: .venv/app/.installed
 	.venv/app/bin/ruff check .
 	.venv/app/bin/lint-imports --no-cache
 
-test: install /usr/bin/chromium $(MODEL_DIR)/.provisioned models/.trained index
+test: install /usr/bin/chromium /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index
 	.venv/app/bin/ruff check .
 	.venv/app/bin/lint-imports --no-cache
 	$(APP_PY) -m pytest tests
+
+# The regional service on this machine: 2 app and 2 Rasa processes, nginx, PostgreSQL and Redis.
+run-cluster: install /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index
+	$(APP_PY) -m app cluster
+
+# Virtual newcomers on every channel against the single process and the cluster.
+loadtest: install /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index
+	$(APP_PY) -m app loadtest
+
+# The four faults under load (5,000 messages); make test runs a short version.
+chaos: install /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index
+	$(APP_PY) -m app chaos
 
 # The property-based attack tests with a long budget (make test runs them with a small one).
 fuzz: install /usr/bin/chromium $(MODEL_DIR)/.provisioned models/.trained index

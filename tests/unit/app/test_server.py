@@ -64,3 +64,17 @@ def test_forwarding_headers_are_believed_only_from_configured_proxies() -> None:
     assert "--no-proxy-headers" in app_command("127.0.0.1", 8000)
     trusted = app_command("127.0.0.1", 8000, "10.0.0.5")
     assert trusted[trusted.index("--forwarded-allow-ips") + 1] == "10.0.0.5"
+
+
+def test_readiness_names_what_is_missing(tmp_path: Path) -> None:
+    ready = _client(tmp_path, rasa_url="http://127.0.0.1:9").get("/ready")
+    assert ready.status_code == 503
+    assert ready.json()["database"] == "ok" and ready.json()["rasa"] == "ConnectError"
+    assert ready.json()["models"] == "loading"  # nothing is loaded without the lifespan
+    assert _client(tmp_path).get("/health").json() == {"status": "alive"}
+
+
+def test_the_figures_are_in_prometheus_format(tmp_path: Path) -> None:
+    metrics = _client(tmp_path).get("/metrics")
+    assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+    assert "# TYPE newcomer_messages_in_total counter" in metrics.text

@@ -47,6 +47,7 @@ from handoff.events import Event, EventKind, Events
 from handoff.intake import Intake
 from handoff.records import WITH_HUMAN, Status
 from handoff.retention import forget
+from storage.advisory import LockTimeout
 from storage.rates import RateLimits
 from storage.store import Conversation, Store, StoredMessage, aware
 from storage.tracker import TrackerEvents
@@ -132,7 +133,7 @@ class Gateway:
         try:
             async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
                 yield
-        except (SQLAlchemyError, OSError) as exc:
+        except (SQLAlchemyError, OSError, LockTimeout) as exc:
             raise Unavailable(type(exc).__name__) from exc
 
     async def handle(self, message: Inbound, deliver: Deliver | None = None) -> list[BotMessage]:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, func, select, update
-from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from base.clock import now
 from base.messages import Author, BotMessage, Delivery
+from storage.advisory import AdvisoryLocks
 from storage.migrate import upgrade
 from storage.schema import button_payloads, conversations, messages
 
@@ -80,28 +80,25 @@ class Store:
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        self._locks = AdvisoryLocks(self.engine) if self.engine.dialect.name == "postgresql" else None
 
     async def create_schema(self) -> None:
         """Bring the schema up to date through the migrations (never dropping what is stored)."""
         await asyncio.to_thread(upgrade, self.url)
 
     async def close(self) -> None:
+        if self._locks is not None:
+            await self._locks.close()
         await self.engine.dispose()
 
     @asynccontextmanager
     async def exclusive(self, conversation_id: str) -> AsyncIterator[None]:
         """Hold the conversation across app processes (PostgreSQL advisory lock; SQLite: one process)."""
-        if self.engine.dialect.name != "postgresql":
+        if self._locks is None:
             yield
             return
-        async with self.engine.connect() as connection:
-            key = {"key": conversation_id}
-            await connection.execute(sql("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), key)
-            try:
-                yield
-            finally:
-                await connection.execute(sql("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
-                await connection.commit()
+        async with self._locks.hold(conversation_id):
+            yield
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         async with self.engine.connect() as connection:

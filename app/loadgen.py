@@ -73,6 +73,8 @@ class Report:
     finished: float = 0.0
     checks: dict[str, int] = field(default_factory=dict)
     handoffs_answered: int = 0
+    #: For each message the records lack: "channel message-id conversation (found elsewhere: ...)".
+    lost: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         seconds = max(self.finished - self.started, 1e-9)
@@ -88,6 +90,7 @@ class Report:
                     + (", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())) or "none"))
         rows.append(f"  handoffs answered by the virtual host: {self.handoffs_answered}")
         rows.append("  from the records: " + ", ".join(f"{k} {v}" for k, v in self.checks.items()))
+        rows += [f"    lost: {item}" for item in self.lost[:10]]
         return rows
 
 
@@ -374,6 +377,12 @@ def check_records(report: Report, database_url: str, telegram: FakeTelegram, tok
             for sent in items:
                 count = stored_ids.count(sent.message_id)
                 lost += count == 0
+                if count == 0:
+                    elsewhere = db.execute(text("SELECT conversation_id, status FROM messages WHERE external_id = :m "
+                                                "AND direction = 'in'"), {"m": sent.message_id}).all()
+                    report.lost.append(f"{sent.channel} {sent.message_id} turn {sent.turn} in {conversation}; "
+                                       f"answered {sent.answered_at is not None}; attempts {sent.attempts}; "
+                                       f"stored elsewhere: {[tuple(row) for row in elsewhere]}")
                 duplicated += max(0, count - 1)
             unanswered += sum(row[2] == "received" for row in inbound)
             order = [stored_ids.index(s.message_id) for s in sorted(items, key=lambda s: s.turn)

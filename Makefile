@@ -56,7 +56,7 @@ node_modules/.installed: package.json package-lock.json
 install: .venv/app/.installed .venv/rasa/.installed node_modules/.installed
 
 # What decides the written model folder; a change re-provisions.
-PROVISION_INPUTS := knowledge/model/e5file.py knowledge/model/tokenizer.py knowledge/model/bert.py knowledge/model/provision.py
+PROVISION_INPUTS := knowledge/model/e5file.py knowledge/model/tokenizer.py knowledge/model/bert.py knowledge/model/provision.py knowledge/model/quantize.py
 
 $(MODEL_DIR)/.provisioned: $(PROVISION_INPUTS) | .venv/app/.installed
 	$(APP_PY) -m app provision --out $(MODEL_DIR)

@@ -7,7 +7,6 @@ municipality is answered from that municipality's index (and the answer says so)
 
 from __future__ import annotations
 
-import asyncio
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import municipalities
 from actions.context import latest_text
 from base.definitions import TOPIC_INTENTS
+from base.workers import off_loop
 from knowledge.content.entries import entries_for
 from knowledge.search.retriever import shared_retriever
 from municipalities import fold
@@ -93,7 +93,7 @@ async def answer(
         dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
     # Embedding and search are CPU work: a worker thread, so the app's event loop serves everyone else.
-    hits = await asyncio.to_thread(shared_retriever().search, text, municipality, language, topic_of(tracker))
+    hits = await off_loop(shared_retriever().search, text, municipality, language, topic_of(tracker))
     decision = shared_retriever().decide(hits)
     if decision.outcome == "answer":
         best = decision.hits[0]

@@ -32,7 +32,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: Body limits by path prefix, longest prefix first; everything else gets DEFAULT_BODY.
 BODY_LIMITS = (
     ("/webhook", 2 * 1024 * 1024),  # Rasa's action call carries the conversation's tracker
-    ("/nlg", 2 * 1024 * 1024),
     ("/whatsapp/", 1024 * 1024),
     ("/telegram/", 256 * 1024),
     ("/socket.io/", 256 * 1024),
@@ -42,7 +41,7 @@ DEFAULT_BODY = 64 * 1024
 #: Seconds a client may take to send the next part of its body.
 READ_TIMEOUT = 10.0
 #: Paths not limited per client address (authenticated platform and Rasa traffic, health checks).
-NOT_PER_ADDRESS = ("/webhook", "/nlg", "/telegram/", "/whatsapp/", "/health")
+NOT_PER_ADDRESS = ("/webhook", "/telegram/", "/whatsapp/", "/health")
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -1,12 +1,12 @@
-"""The endpoints only Rasa calls: custom actions (``/webhook``) and response texts (``/nlg``).
+"""The endpoint only Rasa calls: custom actions (``/webhook``).
 
-They share the public listener but answer only a caller that presents the internal token (the
+It shares the public listener but answers only a caller that presents the internal token (the
 ``X-Internal-Token`` header Rasa sends, endpoints.yml), compared in constant time; anyone else gets
-403 before the body is read. They are left out of the OpenAPI description.
+403 before the body is read. It is left out of the OpenAPI description.
 
 Actions run through rasa-sdk's ActionExecutor inside this app rather than the SDK's own Sanic
-server (which refuses to start once a model is loaded; see the brief). Texts are rendered by
-``assistant.nlg`` from the per-language catalogs.
+server (which refuses to start once a model is loaded; see the brief). Response texts are not
+fetched by Rasa at all: Rasa names them (bot/nlg.py) and the gateway renders them (gateway/rasa.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
-from assistant import nlg
+from base.metrics import stage
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,11 @@ def build_router(token: str) -> APIRouter:
     @router.post("/webhook")
     async def webhook(request: Request) -> JSONResponse:
         action_call: dict[str, Any] = await request.json()
+        name = action_call.get("next_action")
+        name = name if name in executor.actions else "unknown"  # a label per known action only
         try:
-            result = await executor.run(action_call)
+            with stage(f"action: {name}"):
+                result = await executor.run(action_call)
         except ActionExecutionRejection as exc:
             return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=400)
         except ActionNotFoundException as exc:
@@ -53,17 +56,5 @@ def build_router(token: str) -> APIRouter:
         if result is None:
             raise HTTPException(status_code=400, detail="no action name in the call")
         return JSONResponse(result.model_dump())
-
-    @router.post("/nlg")
-    async def nlg_endpoint(request: Request) -> JSONResponse:
-        body: dict[str, Any] = await request.json()
-        response = body.get("response") or body.get("template")
-        if not isinstance(response, str):
-            raise HTTPException(status_code=400, detail="no response name")
-        try:
-            return JSONResponse(nlg.render(response, body.get("arguments") or {}, body.get("tracker") or {}).to_wire())
-        except KeyError:
-            logger.error("No catalog text for response %s", response)
-            raise HTTPException(status_code=404, detail=f"unknown response {response}") from None
 
     return router

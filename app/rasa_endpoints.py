@@ -2,7 +2,7 @@
 
 Which tracker store (SQLite in var/, or PostgreSQL), which lock store (in memory for one Rasa
 process, Redis for several, so one conversation's messages are handled in order whichever process
-gets them), and where the app's action and NLG endpoints are — all follow from the same
+gets them), and where the app's action endpoint is — all follow from the same
 environment variables as the rest of the product, so an operator configures one thing once.
 The file goes to ``var/endpoints.yml``; its secrets stay ``${ENV}`` references that Rasa fills in.
 """
@@ -51,7 +51,8 @@ def lock_store(redis_url: str) -> dict[str, Any] | None:
 def endpoints(config: Settings, app_url: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "action_endpoint": {"url": f"{app_url}/webhook", "headers": {"X-Internal-Token": "${INTERNAL_TOKEN}"}},
-        "nlg": {"url": f"{app_url}/nlg", "headers": {"X-Internal-Token": "${INTERNAL_TOKEN}"}},
+        # Rasa names each response; the app's gateway renders it from the catalogs (bot/nlg.py).
+        "nlg": {"type": "bot.nlg.DeferredNaturalLanguageGenerator"},
         "tracker_store": tracker_store(config.tracker_url),
     }
     locks = lock_store(config.redis_url)

@@ -153,9 +153,16 @@ class RasaMetadata:
     language: str | None = None
     channel: str | None = None
     message_id: str | None = None
+    #: The message's e5 "query:" vector, base64 of little-endian float32, computed once by the gateway
+    #: (``gateway.vector``). Rasa's featurizer uses it instead of a model pass of its own; Rasa's
+    #: gateway channel takes it out again before the tracker stores the message (bot/channel.py).
+    e5_vector: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        return asdict(self)
+        wire = asdict(self)
+        if wire["e5_vector"] is None:  # the four keys Rasa always had; the vector only when there is one
+            del wire["e5_vector"]
+        return wire
 
     @classmethod
     def from_wire(cls, raw: Any) -> RasaMetadata:

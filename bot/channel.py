@@ -5,6 +5,9 @@ as a separate message, so a channel could not tell which FAQ answer a text came 
 channel keeps each bot message whole: text, buttons and custom metadata together. It answers
 only the app server: every call must carry the internal token (credentials.yml, INTERNAL_TOKEN),
 compared in constant time.
+
+A message may carry its e5 vector (the gateway computes it once, for Rasa and the FAQ search):
+the message is parsed here with it, and the vector is left out of what the tracker stores.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.featurizer import VECTOR_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,14 @@ class WholeMessageCollector(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text, **kwargs})
+
+
+async def _parse(request: Request, message: UserMessage) -> Optional[Dict[str, Any]]:
+    """Rasa's NLU result for the message, with the vector the gateway sent (bot/featurizer.py)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.processor is None:
+        return None  # no model loaded yet: Rasa's own path answers as it can
+    return await agent.processor.parse_message(message)
 
 
 class GatewayInput(InputChannel):
@@ -66,6 +79,21 @@ class GatewayInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @hook.route("/parse", methods=["POST"])
+        async def parse(request: Request) -> HTTPResponse:
+            """NLU only, exactly as a message from the gateway is parsed (with its vector): for eval and bench."""
+            if not hmac.compare_digest(request.headers.get(self.HEADER, "").encode(), self.token):
+                return response.json({"error": "only the app server may call this channel"}, status=403)
+            body = request.json if isinstance(request.json, dict) else {}
+            text = body.get("message")
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            if not isinstance(text, str):
+                return response.json({"error": "message is required"}, status=400)
+            parsed = await _parse(request, UserMessage(text, None, "parse", metadata=metadata))
+            if parsed is None:
+                return response.json({"error": "no model loaded"}, status=503)
+            return response.json(parsed)
+
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not hmac.compare_digest(request.headers.get(self.HEADER, "").encode(), self.token):
@@ -77,9 +105,12 @@ class GatewayInput(InputChannel):
             if not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             collector = WholeMessageCollector()
-            await on_new_message(
-                UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-            )
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            if VECTOR_KEY in metadata:
+                message.parse_data = await _parse(request, message)
+                # The vector has done its work: the tracker stores every message, it need not keep 2 KB of it.
+                message.metadata = {key: value for key, value in metadata.items() if key != VECTOR_KEY}
+            await on_new_message(message)
             return response.json(collector.messages)
 
         return hook

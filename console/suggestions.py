@@ -6,8 +6,7 @@ must not hold up the event loop that serves every other host and newcomer.
 
 from __future__ import annotations
 
-import asyncio
-
+from base.workers import off_loop
 from handoff.records import Handoff
 from knowledge.content.entries import entry_by_id
 from knowledge.search.retriever import shared_retriever
@@ -18,7 +17,7 @@ async def suggestions(handoff: Handoff, transcript: list[StoredMessage], host_la
     question = next((m.text for m in reversed(transcript) if m.direction == "in" and m.text), None)
     if not question:
         return []
-    hits = await asyncio.to_thread(shared_retriever().search, question, handoff.municipality, handoff.language,
+    hits = await off_loop(shared_retriever().search, question, handoff.municipality, handoff.language,
                                    None, 2)
     found = []
     for hit in hits:

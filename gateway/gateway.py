@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +36,13 @@ from base.messages import (
     Meta,
     RasaMetadata,
 )
-from base.metrics import MESSAGES_IN, MESSAGES_OUT, RASA_FAILURES, REPLY_SECONDS
+from base.metrics import MESSAGES_IN, MESSAGES_OUT, RASA_FAILURES, REPLY_SECONDS, stage
 from gateway.channel import Channel
 from gateway.inbound import Inbound
 from gateway.locks import ConversationLocks
 from gateway.rasa import RasaClient, RasaUnavailable
 from gateway.text import MAX_CHARS, clean_text, is_empty, to_rasa_text
+from gateway.vector import query_vector
 from handoff.desk import Reach
 from handoff.events import Event, EventKind, Events
 from handoff.intake import Intake
@@ -131,7 +132,10 @@ class Gateway:
     async def _hold(self, conversation_id: str) -> AsyncIterator[None]:
         """This conversation, for this task alone — in this process, and across processes on PostgreSQL."""
         try:
-            async with self._locks.hold(conversation_id), self.store.exclusive(conversation_id):
+            async with AsyncExitStack() as stack:
+                with stage("gateway: conversation lock"):
+                    await stack.enter_async_context(self._locks.hold(conversation_id))
+                    await stack.enter_async_context(self.store.exclusive(conversation_id))
                 yield
         except (SQLAlchemyError, OSError, LockTimeout) as exc:
             raise Unavailable(type(exc).__name__) from exc
@@ -174,9 +178,10 @@ class Gateway:
         if message.button_token:
             text = await self.store.payload(message.button_token) or ""
         hints = {"municipality": message.municipality, "hint": message.language_hint, "media": message.media}
-        stored = await self.store.record_inbound(
-            message.conversation_id, message.channel, message.user_id, message.municipality, clean_text(text),
-            external_id=message.message_id, data={key: value for key, value in hints.items() if value})
+        with stage("gateway: store message"):
+            stored = await self.store.record_inbound(
+                message.conversation_id, message.channel, message.user_id, message.municipality, clean_text(text),
+                external_id=message.message_id, data={key: value for key, value in hints.items() if value})
         if stored is None:
             logger.info("Ignored a repeated delivery of message %s in %s", message.message_id,
                         message.conversation_id)
@@ -212,8 +217,9 @@ class Gateway:
         if not verdict.allowed:
             return await self._slow_down(message, cleaned, known, stored.id, verdict.retry_after)
         route = await self._route(message, cleaned, known)
-        await self.store.record_outbound(message.conversation_id, route.author, route.replies, answered=stored.id,
-                                         status=route.status)
+        with stage("gateway: store answer"):
+            await self.store.record_outbound(message.conversation_id, route.author, route.replies,
+                                             answered=stored.id, status=route.status)
         _count_sent(message.channel, route.replies, route.author, message.municipality)
         return route.replies, True
 
@@ -313,10 +319,13 @@ class Gateway:
         elif len(cleaned) > MAX_CHARS:
             key = "utter_message_too_long"
         else:
+            text = to_rasa_text(cleaned)
             metadata = RasaMetadata(municipality=message.municipality, language=normalise_code(message.language_hint),
-                                    channel=message.channel, message_id=message.message_id)
+                                    channel=message.channel, message_id=message.message_id,
+                                    e5_vector=await query_vector(text))
             try:
-                replies = await self.rasa.send(message.conversation_id, to_rasa_text(cleaned), metadata)
+                with stage("rasa: whole call"):
+                    replies = await self.rasa.send(message.conversation_id, text, metadata)
             except RasaUnavailable as exc:
                 RASA_FAILURES.labels(exc.reason).inc()
                 logger.warning("Rasa did not answer conversation %s: %s", message.conversation_id, exc)

@@ -5,7 +5,6 @@ Accounts are created by an operator's command (``python -m app hosts add``), nev
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 import municipalities
 from base.clock import now
+from base.workers import off_loop
 from storage.schema import hosts
 from storage.store import Store
 
@@ -72,7 +72,7 @@ class HostStore:
                 await connection.execute(hosts.insert().values(
                     email=email.strip().lower(), first_name=first_name.strip(), is_admin=is_admin,
                     municipality=None if is_admin else municipality,
-                    password_hash=await asyncio.to_thread(_hasher.hash, password), created_at=now()))
+                    password_hash=await off_loop(_hasher.hash, password), created_at=now()))
         except IntegrityError:
             raise ValueError(f"a host with e-mail {email} exists already") from None
         found = await self.by_email(email)
@@ -99,8 +99,8 @@ class HostStore:
         async with self.engine.connect() as connection:
             row = (await connection.execute(
                 select(hosts).where(hosts.c.email == email.strip().lower()))).mappings().first()
-        stored = row["password_hash"] if row else await asyncio.to_thread(_dummy_hash)
-        if not await asyncio.to_thread(_verify, stored, password) or row is None:
+        stored = row["password_hash"] if row else await off_loop(_dummy_hash)
+        if not await off_loop(_verify, stored, password) or row is None:
             return None
         return _host(dict(row))
 

@@ -9,7 +9,6 @@ catalogs in the person's language.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import statistics
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from base.catalog import text
 from base.clock import now
 from base.definitions import MAX_MESSAGE_CHARS
 from base.messages import BotMessage, Button, HandoffReason, Meta
+from base.workers import off_loop
 from handoff.hosts import HostStore
 from handoff.privacy import find, labels, mask
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status, Step
@@ -100,7 +100,7 @@ class Intake:
             return await self._contact(handoff, said)
         if handoff.step == Step.NEED:
             # Stored in the ticket with identifiers masked, except the contact details given here.
-            need = await asyncio.to_thread(mask, said[:1000], labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
+            need = await off_loop(mask, said[:1000], labels(STORAGE_LANGUAGE), (handoff.contact_value or "",))
             handoff = await self.handoffs.change(handoff.id, need=need, step=Step.CONSENT)
             return [_message(lang, "handoff_ask_consent", handoff, _consent_buttons(lang))]
         if handoff.step == Step.CONSENT:

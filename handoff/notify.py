@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 import municipalities
+from base.workers import off_loop
 from handoff.events import EventKind, Events
 from handoff.hosts import HostStore
 from handoff.privacy import labels, mask
@@ -88,7 +89,7 @@ class Notifier:
         message["From"] = self.settings.sender
         message["To"] = ", ".join(addresses)
         message["Subject"] = t[f"mail_subject_{kind}"].format(municipality=place.name)
-        need = await asyncio.to_thread(mask, handoff.need or "", labels(STORAGE_LANGUAGE),
+        need = await off_loop(mask, handoff.need or "", labels(STORAGE_LANGUAGE),
                                        (handoff.contact_value or "",))
         message.set_content(t["mail_body"].format(
             reason=t[f"reason_{handoff.reason}"], language=handoff.language, channel=handoff.channel, need=need,

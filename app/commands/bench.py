@@ -1,10 +1,15 @@
 """Benchmark: retrieval quality on SweFAQ, REST latency, and peak memory of each process (`make bench`).
 
-(a) SweFAQ through the product's retriever, beside the brief's dense-only baseline.
+(a) SweFAQ through the product's retriever, beside the brief's dense-only baseline; and how closely
+    the run-time int8 encoder agrees with the float32 model (mean cosine, bar 0.995).
 (b) Round-trip latency of the HTTP chat endpoint for a question answered from the index, at 1 and
     10 concurrent conversations, beside Rasa's own figures: NLU parse only, and a fixed response
     with no FAQ action (utter_thanks).
-(c) Peak resident memory of the app server and the Rasa server.
+(c) Where one message's milliseconds go, stage by stage, for a fixed reply and an FAQ answer: the
+    app's own stage timers (``base.metrics.STAGE_SECONDS``, read from its /metrics before and after),
+    Rasa's NLU parse measured on its own, and what is left of the Rasa call (its tracker store,
+    policies and the HTTP round trips to the app's action and NLG endpoints).
+(d) Peak resident memory of the app server and the Rasa server.
 """
 
 from __future__ import annotations
@@ -17,10 +22,14 @@ import uuid
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from app.measure import peak_memory_mib, percentile
 from app.settings import on_free_ports
 from app.stack import running
+from base.messages import RasaMetadata
+from gateway.vector import pack
+from knowledge.model.encoder import shared_encoder
 
 QUESTIONS = [
     ("boden", "Hur ställer jag mig i bostadskö i Boden?"),
@@ -57,7 +66,7 @@ async def _load(url: str, concurrency: int, turns: int, body_of, headers: dict[s
     return [t for timings in results for t in timings]
 
 
-def latency(app_url: str, rasa_url: str, internal_token: str, rasa_token: str) -> None:
+def latency(app_url: str, rasa_url: str, internal_token: str) -> None:
     def faq(sender: str, turn: int) -> dict:
         municipality, question = QUESTIONS[turn % len(QUESTIONS)]
         return {"message": question, "municipality": municipality}
@@ -65,6 +74,8 @@ def latency(app_url: str, rasa_url: str, internal_token: str, rasa_token: str) -
     def fixed(sender: str, turn: int) -> dict:
         return {"sender": sender, "message": "thanks", "metadata": {"municipality": "boden"}}
 
+    # The gateway computes each message's vector before Rasa parses it (timed as its own stage).
+    vectors = [RasaMetadata(e5_vector=pack(shared_encoder().query_vector(q))).to_wire() for _, q in QUESTIONS]
     # Warm up: the first conversation of each kind loads caches.
     asyncio.run(_load(f"{app_url}/api/chat", 1, len(QUESTIONS), faq))
     print("\n(b) latency of one REST round trip, ms   p50     p95    (requests)")
@@ -77,13 +88,75 @@ def latency(app_url: str, rasa_url: str, internal_token: str, rasa_token: str) -
                       {"X-Internal-Token": internal_token})
             ),
             "NLU parse only, Rasa": asyncio.run(
-                _load(f"{rasa_url}/model/parse?token={rasa_token}", concurrency, turns,
-                      lambda s, t: {"text": QUESTIONS[t % 6][1]})
+                _load(f"{rasa_url}/webhooks/gateway/parse", concurrency, turns,
+                      lambda s, t: {"message": QUESTIONS[t % 6][1], "metadata": vectors[t % 6]},
+                      {"X-Internal-Token": internal_token})
             ),
         }
         for name, values in rows.items():
             print(f"  {concurrency:>2} concurrent  {name:<28} {percentile(values, 50):7.0f} "
                   f"{percentile(values, 95):7.0f}   ({len(values)})")
+
+
+def _stage_totals(app_url: str) -> dict[str, tuple[float, float]]:
+    """Per stage: (count, seconds) so far, from the app's Prometheus figures."""
+    totals: dict[str, list[float]] = {}
+    for family in text_string_to_metric_families(httpx.get(f"{app_url}/metrics", timeout=10).text):
+        if family.name != "newcomer_stage_seconds":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith(("_count", "_sum")):
+                slot = totals.setdefault(sample.labels["stage"], [0.0, 0.0])
+                slot[sample.name.endswith("_sum")] = sample.value
+    return {name: (count, seconds) for name, (count, seconds) in totals.items()}
+
+
+def _stage_run(app_url: str, rasa_url: str, internal_token: str, messages: list[tuple[str, str]]) -> dict[str, float]:
+    """Mean milliseconds per message in each stage, over one conversation per message (after a greeting)."""
+    async def conversation(client: httpx.AsyncClient, municipality: str, text: str) -> float:
+        body = {"message": "hello", "municipality": municipality, "language": "en"}
+        first = (await client.post(f"{app_url}/api/chat", json=body)).json()
+        headers = {"Authorization": f"Bearer {first['conversation']}"}
+        before = await asyncio.to_thread(_stage_totals, app_url)
+        start = time.perf_counter()
+        reply = await client.post(f"{app_url}/api/chat", json={"message": text}, headers=headers)
+        elapsed = (time.perf_counter() - start) * 1000
+        reply.raise_for_status()
+        after = await asyncio.to_thread(_stage_totals, app_url)
+        for name, (count, seconds) in after.items():
+            was = before.get(name, (0.0, 0.0))
+            if count > was[0]:
+                spent[name] = spent.get(name, 0.0) + (seconds - was[1]) * 1000
+        metadata = RasaMetadata(e5_vector=pack(shared_encoder().query_vector(text))).to_wire()
+        parse_start = time.perf_counter()
+        (await client.post(f"{rasa_url}/webhooks/gateway/parse", json={"message": text, "metadata": metadata},
+                           headers={"X-Internal-Token": internal_token})).raise_for_status()
+        spent["rasa: NLU parse (measured alone)"] = spent.get("rasa: NLU parse (measured alone)", 0.0) + \
+            (time.perf_counter() - parse_start) * 1000
+        return elapsed
+
+    async def run() -> float:
+        async with httpx.AsyncClient(timeout=120) as client:
+            return sum([await conversation(client, m, t) for m, t in messages])
+
+    spent: dict[str, float] = {}
+    total = asyncio.run(run())
+    mean = {name: value / len(messages) for name, value in spent.items()}
+    inside = sum(value for name, value in mean.items() if name.startswith(("action:", "nlg:", "rasa: NLU")))
+    mean["rasa: the rest (tracker, policies, HTTP to the app)"] = mean.get("rasa: whole call", 0.0) - inside
+    mean["end to end (client)"] = total / len(messages)
+    return mean
+
+
+def stage_table(app_url: str, rasa_url: str, internal_token: str) -> None:
+    fixed = _stage_run(app_url, rasa_url, internal_token, [("boden", "thanks")] * 8)
+    faq = _stage_run(app_url, rasa_url, internal_token, [QUESTIONS[i % len(QUESTIONS)] for i in range(12)])
+    print("\n(c) where one message's time goes, mean ms per message   fixed reply   FAQ answer")
+    order = sorted(set(fixed) | set(faq), key=lambda n: (n.startswith("end to end"), n.startswith("rasa: the rest"), n))
+    for name in order:
+        print(f"  {name:<52} {fixed.get(name, 0.0):11.1f} {faq.get(name, 0.0):12.1f}")
+    print("  (a stage inside another is counted in both: the retrieval stages run inside action: action_answer_faq,"
+          " which runs inside rasa: whole call)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,10 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(evaluation.table(evaluation.evaluate(evaluation.load()))))
     print("\n(a) SweFAQ v2.0 through the product's retriever")
     swefaq.print_bench(swefaq.bench())
+    print("\n(a2) the run-time int8 e5 encoder against the float32 model it was exported from")
+    from knowledge.tuning import equivalence
+
+    equivalence.print_agreement(equivalence.measure())
     with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
-        latency(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(),
-                stack.settings.rasa_token.get_secret_value())
-        print("\n(c) peak resident memory, MiB")
+        latency(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value())
+        stage_table(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value())
+        print("\n(d) peak resident memory, MiB")
         for name, pid in stack.pids().items():
             print(f"  {name:<6} {peak_memory_mib(pid):8.0f}")
     return 0

@@ -1,6 +1,6 @@
 """Write Rasa's endpoints file (VAR_DIR/endpoints.yml) from the settings, for a Rasa started by systemd.
 
-    python -m app endpoints --app-url http://10.0.0.10:8081    # where Rasa reaches /webhook and /nlg
+    python -m app endpoints --app-url http://10.0.0.10:8081    # where Rasa reaches /webhook
 
 `make run` and `make run-cluster` write it themselves at every start.
 """

@@ -1,8 +1,9 @@
 """Evaluate how well the assistant understands and answers, per language (`make eval`).
 
 Reads eval/utterances.yml (written independently of the training data) and prints, per language:
-intent accuracy (Rasa's NLU, /model/parse), FAQ top-1 accuracy (the entry the conversation
-answered with, or the first button of a close call), language-of-reply match, and fallback
+intent accuracy (Rasa's NLU, parsed as the gateway's messages are: with the vector the gateway
+computes), FAQ top-1 accuracy (the entry the conversation answered with, or the first button of a
+close call), language-of-reply match, and fallback
 precision (of the replies that fell back, the share that should have). Languages without
 training data (nl, fr) are reported in a separate block.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from app.measure import parse_like_the_gateway
 from app.settings import on_free_ports
 from app.stack import running
 from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
@@ -53,13 +55,12 @@ def _reply_outcome(messages: list[dict]) -> tuple[str | None, str | None, bool]:
     return faq_id, language, fell_back
 
 
-def evaluate(app_url: str, rasa_url: str, rasa_token: str, items: list[dict]) -> dict[str, Tally]:
+def evaluate(app_url: str, rasa_url: str, internal_token: str, items: list[dict]) -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     with httpx.Client(timeout=120) as client:
         for item in items:
             tally = tallies[item["language"]]
-            parsed = client.post(f"{rasa_url}/model/parse", json={"text": item["text"]},
-                                 params={"token": rasa_token}).json()
+            parsed = parse_like_the_gateway(client, rasa_url, internal_token, item["text"])
             predicted = parsed["intent"]["name"]
             expected_intent = item["intent"]
             tally.intents.append(
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m app eval", description=__doc__.splitlines()[0]).parse_args(argv)
     items = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
     with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
-        tallies = evaluate(stack.app_url, stack.rasa_url, stack.settings.rasa_token.get_secret_value(), items)
+        tallies = evaluate(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(), items)
     print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
     report(tallies)
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from knowledge.model.embedder import shared_embedder
+from knowledge.model.encoder import shared_encoder
 from knowledge.search.encoders import shared_sparse
 from knowledge.search.store import INDEX_ROOT, build, read_manifest
 from municipalities import load_all
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(wanted) - set(load_all()))
     if unknown:
         parser.error(f"unknown municipality id(s): {', '.join(unknown)}")
-    embedder, sparse = shared_embedder(), shared_sparse()
+    embedder, sparse = shared_encoder(), shared_sparse()
     for municipality in wanted:
         started = time.perf_counter()
         built = build(municipality, embedder=embedder, sparse=sparse, force=args.force, progress=True)

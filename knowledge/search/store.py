@@ -27,7 +27,7 @@ from typing import Any
 from base.paths import CACHE_DIR
 from knowledge.content.entries import FAQ_ROOT, SHARED_LAYER, FaqEntry, content_fingerprint, entries_for, layer_files
 from knowledge.files import file_lock, swap_in
-from knowledge.model.embedder import shared_embedder
+from knowledge.model.encoder import shared_encoder
 from knowledge.search.encoders import CachedEmbedder, CachedSparse, Embedder, SparseEncoder, shared_sparse
 from knowledge.search.index import FaqIndex, Item
 
@@ -43,7 +43,7 @@ def content_files(municipality: str, root: Path = FAQ_ROOT) -> list[Path]:
 def expected_manifest(municipality: str, root: Path = FAQ_ROOT, embedder: Embedder | None = None,
                       sparse: SparseEncoder | None = None) -> dict[str, Any]:
     """What a fresh index's manifest must say; computed from file bytes only (fast, no model)."""
-    embedder = embedder or shared_embedder()
+    embedder = embedder or shared_encoder()
     sparse = sparse if sparse is not None else shared_sparse()
     return {
         "format": FORMAT_VERSION,
@@ -73,7 +73,7 @@ def build(municipality: str, root: Path = FAQ_ROOT, index_root: Path = INDEX_ROO
     Writes into a temporary sibling folder, then swaps it in with two renames, so readers see
     either the old complete index or the new one.
     """
-    embedder = embedder or shared_embedder()
+    embedder = embedder or shared_encoder()
     sparse = sparse if sparse is not None else shared_sparse()
     target = index_root / municipality
     # one builder per municipality at a time, across processes (app server and `make index`)
@@ -102,7 +102,7 @@ def build(municipality: str, root: Path = FAQ_ROOT, index_root: Path = INDEX_ROO
 def load(municipality: str, root: Path = FAQ_ROOT, index_root: Path = INDEX_ROOT, embedder: Embedder | None = None,
          sparse: SparseEncoder | None = None) -> tuple[FaqIndex, list[FaqEntry]]:
     """The municipality's index and entries, (re)building first when stale."""
-    embedder = embedder or shared_embedder()
+    embedder = embedder or shared_encoder()
     sparse = sparse if sparse is not None else shared_sparse()
     target = index_root / municipality
     for _ in range(3):

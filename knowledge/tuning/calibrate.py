@@ -81,9 +81,9 @@ def off_topic_top_scores(retriever: Retriever) -> np.ndarray:
 
 
 def calibrate() -> dict[str, Any]:
-    from knowledge.model.embedder import shared_embedder
+    from knowledge.model.encoder import shared_encoder
 
-    embedder = CachedEmbedder(shared_embedder(), ENCODINGS_DIR)
+    embedder = CachedEmbedder(shared_encoder(), ENCODINGS_DIR)
     sparse = CachedSparse(shared_sparse(), ENCODINGS_DIR)
     per_municipality = {m: fused_scores(m, embedder, sparse) for m in municipalities.load_all()}
     width = max(scores.shape[1] for scores, _ in per_municipality.values())

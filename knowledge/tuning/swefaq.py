@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from base.paths import CACHE_DIR, PROJECT_ROOT
-from knowledge.model.embedder import shared_embedder
+from knowledge.model.encoder import shared_encoder
 from knowledge.search.encoders import CachedEmbedder, CachedSparse, Embedder, SparseEncoder, shared_sparse
 from knowledge.search.index import Components, FaqIndex, Item
 from knowledge.search.retriever import THRESHOLDS_PATH, Fusion, Thresholds
@@ -291,7 +291,7 @@ def no_answer_figures(fused: np.ndarray, split: Split, thresholds: Thresholds) -
 
 
 def _encoders(embedder: Embedder | None, sparse: SparseEncoder | None) -> tuple[Embedder, SparseEncoder]:
-    return (CachedEmbedder(embedder or shared_embedder(), ENCODINGS_DIR),
+    return (CachedEmbedder(embedder or shared_encoder(), ENCODINGS_DIR),
             CachedSparse(sparse or shared_sparse(), ENCODINGS_DIR))
 
 

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from app.stack import Stack
 
 #: What the public schema must never show: platform webhooks, Rasa's endpoints, the hosts' console.
-PRIVATE_PREFIXES = ("/webhook", "/nlg", "/console", "/telegram", "/whatsapp", "/socket.io")
+PRIVATE_PREFIXES = ("/webhook", "/console", "/telegram", "/whatsapp", "/socket.io")
 #: What every answer must be: no server error, and the content type, headers and body the schema documents.
 CHECKS = [not_a_server_error, content_type_conformance, response_headers_conformance, response_schema_conformance]
 #: Answers any endpoint may give before it runs, documented or not: the request guard's slow or oversized

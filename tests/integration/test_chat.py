@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from base.catalog import text as catalog_text
@@ -159,3 +160,16 @@ def test_a_close_call_button_answers_its_question(chat) -> None:
     conversation = chat("lulea", "en")
     [answer] = faq_answers(conversation.send(button_payload))
     assert answer["custom"]["faq_id"] == entry.id and answer["custom"]["score"] == 1.0
+
+
+def test_rasa_classifies_with_the_gateways_vector_and_does_not_store_it(stack, chat) -> None:
+    """The gateway computes the message's e5 vector once; Rasa parses with it and keeps its tracker small."""
+    conversation = chat("lulea", "es")
+    [answer] = faq_answers(conversation.send("¿Necesito neumáticos de invierno en Luleå?"))
+    assert answer["custom"]["language"] == "es"
+    token = stack.settings.rasa_token.get_secret_value()
+    tracker = httpx.get(f"{stack.rasa_url}/conversations/{conversation.conversation_id}/tracker",
+                        params={"token": token}, timeout=30).json()
+    said = [event for event in tracker["events"] if event["event"] == "user"]
+    assert said and said[-1]["parse_data"]["intent"]["name"] != "nlu_fallback"
+    assert "e5_vector" not in str(tracker)

@@ -37,4 +37,4 @@ def test_nginx_accepts_the_configuration_and_keeps_internal_paths_off_the_public
                              capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     public = site.split("server {")[1]
-    assert "webhook|nlg|metrics|ready" in public and "ip_hash" in site
+    assert "webhook|metrics|ready" in public and "ip_hash" in site

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
 import uuid
@@ -10,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import numpy as np
 
 from base.catalog import text as catalog_text
 from gateway.channel import Channel
@@ -21,6 +23,7 @@ from handoff.events import Events
 from handoff.hosts import HostStore
 from handoff.intake import Intake
 from handoff.records import HandoffStore
+from knowledge.model.encoder import shared_encoder
 from storage.rates import RateLimits, RateRules
 from storage.store import Conversation, Store
 
@@ -106,8 +109,12 @@ def test_gateway_forwards_metadata_to_rasa(database_url: str) -> None:
         return httpx.Response(200, json=[{"recipient_id": "x", "text": "ok", "custom": {"language": "pl"}}])
 
     _with_gateway(database_url, lambda g: g.handle(_inbound("Jak znaleźć mieszkanie?", hint="pl-PL")), handler)
+    vector = seen["metadata"].pop("e5_vector")
     assert seen["metadata"] == {"municipality": "boden", "language": "pl", "channel": "test", "message_id": None}
     assert seen["sender"] == "test:u1"
+    # The message's e5 vector, computed once here so that Rasa runs no model pass of its own.
+    decoded = np.frombuffer(base64.b64decode(vector), dtype="<f4")
+    np.testing.assert_allclose(decoded, shared_encoder().query_vector("Jak znaleźć mieszkanie?"), atol=1e-6)
 
 
 def test_a_retried_delivery_is_answered_once(database_url: str) -> None:

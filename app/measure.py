@@ -11,6 +11,10 @@ from base.messages import RasaMetadata
 from gateway.vector import pack
 from knowledge.model.encoder import shared_encoder
 
+#: Rate limits for a private stack that measures the product (eval, bench): one client address sends
+#: every request there, which the public limits would rightly slow down.
+UNLIMITED = "chat=1000000/minute,request=1000000/minute,message=1000000/minute"
+
 
 def peak_memory_mib(pid: int) -> float:
     """Peak resident memory (VmHWM) of a process and its live children, in MiB."""

@@ -2,14 +2,15 @@
 
 (a) SweFAQ through the product's retriever, beside the brief's dense-only baseline; and how closely
     the run-time int8 encoder agrees with the float32 model (mean cosine, bar 0.995).
-(b) Round-trip latency of the HTTP chat endpoint for a question answered from the index, at 1 and
-    10 concurrent conversations, beside Rasa's own figures: NLU parse only, and a fixed response
-    with no FAQ action (utter_thanks).
+(b) Latency (p50, p95) and requests answered per second through ``POST /api/chat`` with 1, 10 and
+    30 conversations at once (each a fresh conversation): an FAQ answer and a fixed reply
+    ("thanks"), beside the same fixed reply from a bare Rasa bot started in the same run
+    (``app.bare_rasa``) with the ratio, and the product's NLU parse alone.
 (c) Where one message's milliseconds go, stage by stage, for a fixed reply and an FAQ answer: the
     app's own stage timers (``base.metrics.STAGE_SECONDS``, read from its /metrics before and after),
     Rasa's NLU parse measured on its own, and what is left of the Rasa call (its tracker store,
-    policies and the HTTP round trips to the app's action and NLG endpoints).
-(d) Peak resident memory of the app server and the Rasa server.
+    policies and the HTTP round trip to the app's action endpoint).
+(d) Peak resident memory of the app server and the Rasa server after all of that, and their sum.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.measure import peak_memory_mib, percentile
+from app import bare_rasa
+from app.measure import UNLIMITED, peak_memory_mib, percentile
 from app.settings import on_free_ports
 from app.stack import running
 from base.messages import RasaMetadata
@@ -59,43 +61,61 @@ async def _conversation(client: httpx.AsyncClient, url: str, turns: int, body_of
     return timings
 
 
-async def _load(url: str, concurrency: int, turns: int, body_of, headers: dict[str, str] | None = None) -> list[float]:
-    async with httpx.AsyncClient(timeout=120) as client:
+async def _load(url: str, concurrency: int, turns: int, body_of, headers: dict[str, str] | None = None
+                ) -> tuple[list[float], float]:
+    """Every request's milliseconds, and the requests answered per second over the whole load."""
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=100)) as client:
+        start = time.perf_counter()
         results = await asyncio.gather(*[_conversation(client, url, turns, body_of, headers or {})
                                          for _ in range(concurrency)])
-    return [t for timings in results for t in timings]
+        seconds = time.perf_counter() - start
+    timings = [t for timings in results for t in timings]
+    return timings, len(timings) / seconds
 
 
-def latency(app_url: str, rasa_url: str, internal_token: str) -> None:
+#: Conversations at once, and each one's turns (enough requests for a sustained rate).
+LOADS = ((1, 24), (10, 10), (30, 8))
+
+
+def latency(app_url: str, rasa_url: str, internal_token: str, bare_url: str) -> None:
     def faq(sender: str, turn: int) -> dict:
         municipality, question = QUESTIONS[turn % len(QUESTIONS)]
         return {"message": question, "municipality": municipality}
 
-    def fixed(sender: str, turn: int) -> dict:
-        return {"sender": sender, "message": "thanks", "metadata": {"municipality": "boden"}}
+    def thanks(sender: str, turn: int) -> dict:
+        return {"message": "thanks", "municipality": "boden"}
+
+    def bare(sender: str, turn: int) -> dict:
+        return {"sender": sender, "message": "thanks"}
 
     # The gateway computes each message's vector before Rasa parses it (timed as its own stage).
     vectors = [RasaMetadata(e5_vector=pack(shared_encoder().query_vector(q))).to_wire() for _, q in QUESTIONS]
     # Warm up: the first conversation of each kind loads caches.
-    asyncio.run(_load(f"{app_url}/api/chat", 1, len(QUESTIONS), faq))
-    print("\n(b) latency of one REST round trip, ms   p50     p95    (requests)")
-    for concurrency in (1, 10):
-        turns = 12 if concurrency == 1 else 6
-        rows = {
-            "FAQ answer via /api/chat": asyncio.run(_load(f"{app_url}/api/chat", concurrency, turns, faq)),
-            "fixed response, Rasa only": asyncio.run(
-                _load(f"{rasa_url}/webhooks/gateway/webhook", concurrency, turns, fixed,
-                      {"X-Internal-Token": internal_token})
-            ),
-            "NLU parse only, Rasa": asyncio.run(
-                _load(f"{rasa_url}/webhooks/gateway/parse", concurrency, turns,
-                      lambda s, t: {"message": QUESTIONS[t % 6][1], "metadata": vectors[t % 6]},
-                      {"X-Internal-Token": internal_token})
-            ),
-        }
-        for name, values in rows.items():
-            print(f"  {concurrency:>2} concurrent  {name:<28} {percentile(values, 50):7.0f} "
-                  f"{percentile(values, 95):7.0f}   ({len(values)})")
+    asyncio.run(_load(f"{app_url}/api/chat", 2, len(QUESTIONS), faq))
+    asyncio.run(_load(f"{bare_url}/webhooks/rest/webhook", 2, 3, bare))
+    kinds = {
+        "FAQ answer, /api/chat": (f"{app_url}/api/chat", faq, {}),
+        "fixed reply, /api/chat": (f"{app_url}/api/chat", thanks, {}),
+        "fixed reply, bare Rasa bot": (f"{bare_url}/webhooks/rest/webhook", bare, {}),
+        "NLU parse only, product's Rasa": (
+            f"{rasa_url}/webhooks/gateway/parse",
+            lambda s, t: {"message": QUESTIONS[t % 6][1], "metadata": vectors[t % 6]},
+            {"X-Internal-Token": internal_token}),
+    }
+    print("\n(b) one request's round trip, ms, and requests answered per second")
+    print(f"  {'':<32} {'at once':>7} {'p50':>7} {'p95':>7} {'per s':>7}   (requests)")
+    figures: dict[tuple[str, int], tuple[float, float]] = {}
+    for name, (url, body_of, headers) in kinds.items():
+        for concurrency, turns in LOADS:
+            values, rate = asyncio.run(_load(url, concurrency, turns, body_of, headers))
+            figures[name, concurrency] = (percentile(values, 50), rate)
+            print(f"  {name:<32} {concurrency:>7} {percentile(values, 50):7.0f} {percentile(values, 95):7.0f} "
+                  f"{rate:7.1f}   ({len(values)})")
+    for concurrency, _ in LOADS:
+        (ours, our_rate), (theirs, their_rate) = (figures["fixed reply, /api/chat", concurrency],
+                                                  figures["fixed reply, bare Rasa bot", concurrency])
+        print(f"  fixed reply, product vs bare Rasa at {concurrency:>2} at once: p50 {ours / theirs:.1f}x, "
+              f"throughput {their_rate / our_rate:.1f}x lower")
 
 
 def _stage_totals(app_url: str) -> dict[str, tuple[float, float]]:
@@ -172,11 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     from knowledge.tuning import equivalence
 
     equivalence.print_agreement(equivalence.measure())
-    with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
-        latency(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value())
+    with (tempfile.TemporaryDirectory() as tmp,
+          running(on_free_ports(Path(tmp), rate_limits=UNLIMITED), log_dir=Path(tmp)) as stack,
+          bare_rasa.running(Path(tmp)) as bare_url):
+        latency(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(), bare_url)
         stage_table(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value())
         print("\n(d) peak resident memory, MiB")
-        for name, pid in stack.pids().items():
-            print(f"  {name:<6} {peak_memory_mib(pid):8.0f}")
+        peaks = {name: peak_memory_mib(pid) for name, pid in stack.pids().items()}
+        for name, peak in peaks.items():
+            print(f"  {name:<6} {peak:8.0f}")
+        print(f"  {'both':<6} {sum(peaks.values()):8.0f}")
     return 0
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from app.measure import parse_like_the_gateway
+from app.measure import UNLIMITED, parse_like_the_gateway
 from app.settings import on_free_ports
 from app.stack import running
 from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
@@ -104,7 +104,8 @@ def report(tallies: dict[str, Tally]) -> None:
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m app eval", description=__doc__.splitlines()[0]).parse_args(argv)
     items = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
-    with tempfile.TemporaryDirectory() as tmp, running(on_free_ports(Path(tmp)), log_dir=Path(tmp)) as stack:
+    with (tempfile.TemporaryDirectory() as tmp,
+          running(on_free_ports(Path(tmp), rate_limits=UNLIMITED), log_dir=Path(tmp)) as stack):
         tallies = evaluate(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(), items)
     print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
     report(tallies)

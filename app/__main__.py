@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import signal
 import sys
 
 import app.commands
@@ -18,7 +19,16 @@ def _commands() -> dict[str, str]:
     return found
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
+    # Ctrl-C, and SIGTERM from a supervisor or an operator, stop every command the same way: the
+    # servers, databases and rigs it started are stopped by their own context managers — even
+    # where the shell started us with SIGINT ignored (background jobs of non-interactive shells).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("usage: python -m app <command> [arguments]   (python -m app <command> --help for its own)\n")
         for name, summary in sorted(_commands().items()):

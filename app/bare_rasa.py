@@ -34,9 +34,11 @@ def model() -> Path:
     trained = folder / "bare.tar.gz"
     if not trained.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(RASA_BIN), "train", "--quiet", "--config", "config.yml", "--domain", "domain.yml",
-                        "--data", "data", "--out", str(folder), "--fixed-model-name", "bare"],
-                       cwd=PROJECT, check=True, stdout=subprocess.DEVNULL)
+        trained_now = subprocess.run([str(RASA_BIN), "train", "--quiet", "--config", "config.yml", "--domain",
+                                      "domain.yml", "--data", "data", "--out", str(folder), "--fixed-model-name",
+                                      "bare"], cwd=PROJECT, capture_output=True, text=True)
+        if trained_now.returncode != 0:
+            raise RuntimeError("training the bare Rasa bot failed:\n" + trained_now.stderr[-3000:])
     return trained
 
 

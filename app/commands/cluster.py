@@ -8,15 +8,10 @@ one address to open; Ctrl-C stops everything.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
 from app import cluster
 from app.settings import settings
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +20,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasas", type=int, default=2, help="Rasa processes (default 2)")
     parser.add_argument("--port", type=int, default=8080, help="the public port nginx listens on (default 8080)")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
     config = settings()
     layout = cluster.plan(config, args.apps, args.rasas, args.port)
     print(f"Starting {args.apps} app and {args.rasas} Rasa processes, nginx"

@@ -8,23 +8,14 @@ systemd, stops both: the requests being handled are finished first.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
 from app.settings import settings
 from app.stack import start
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m app run", description=__doc__.splitlines()[0]).parse_args(argv)
-    # Ctrl-C, and SIGTERM from a supervisor, stop both servers — even where the shell started us
-    # with SIGINT ignored (background jobs of non-interactive shells).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
     config = settings()
     print("Starting the app server and the Rasa server (the first start loads models: ~30 s)...", flush=True)
     try:

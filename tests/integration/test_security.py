@@ -43,6 +43,7 @@ def test_rasa_answers_only_the_app_and_its_api_only_with_the_token(stack: Stack)
     assert httpx.post(f"{rasa}/webhooks/gateway/webhook", json=message, timeout=30).status_code == 403
     assert httpx.post(f"{rasa}/webhooks/gateway/webhook", json=message, timeout=30,
                       headers={"X-Internal-Token": "guess"}).status_code == 403
+    assert httpx.post(f"{rasa}/webhooks/gateway/parse", json={"message": "hej"}, timeout=30).status_code == 403
     assert httpx.post(f"{rasa}/model/parse", json={"text": "hej"}, timeout=30).status_code == 401
     assert httpx.get(f"{rasa}/conversations/api:someone/tracker", timeout=30).status_code == 401
     token = stack.settings.rasa_token.get_secret_value()

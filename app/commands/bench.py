@@ -26,12 +26,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import bare_rasa
-from app.measure import UNLIMITED, peak_memory_mib, percentile
+from app.measure import UNLIMITED, gateway_metadata, peak_memory_mib, percentile
 from app.settings import on_free_ports
 from app.stack import running
-from base.messages import RasaMetadata
-from gateway.vector import pack
-from knowledge.model.encoder import shared_encoder
 
 QUESTIONS = [
     ("boden", "Hur ställer jag mig i bostadskö i Boden?"),
@@ -89,7 +86,7 @@ def latency(app_url: str, rasa_url: str, internal_token: str, bare_url: str) -> 
         return {"sender": sender, "message": "thanks"}
 
     # The gateway computes each message's vector before Rasa parses it (timed as its own stage).
-    vectors = [RasaMetadata(e5_vector=pack(shared_encoder().query_vector(q))).to_wire() for _, q in QUESTIONS]
+    vectors = [gateway_metadata(q) for _, q in QUESTIONS]
     # Warm up: the first conversation of each kind loads caches.
     asyncio.run(_load(f"{app_url}/api/chat", 2, len(QUESTIONS), faq))
     asyncio.run(_load(f"{bare_url}/webhooks/rest/webhook", 2, 3, bare))
@@ -147,7 +144,7 @@ def _stage_run(app_url: str, rasa_url: str, internal_token: str, messages: list[
             was = before.get(name, (0.0, 0.0))
             if count > was[0]:
                 spent[name] = spent.get(name, 0.0) + (seconds - was[1]) * 1000
-        metadata = RasaMetadata(e5_vector=pack(shared_encoder().query_vector(text))).to_wire()
+        metadata = gateway_metadata(text)
         parse_start = time.perf_counter()
         (await client.post(f"{rasa_url}/webhooks/gateway/parse", json={"message": text, "metadata": metadata},
                            headers={"X-Internal-Token": internal_token})).raise_for_status()

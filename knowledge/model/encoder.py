@@ -19,15 +19,12 @@ from collections import OrderedDict
 from functools import cached_property, lru_cache
 from pathlib import Path
 from threading import Lock
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from knowledge.model.embedder import DEFAULT_MODEL
 from knowledge.model.quantize import E5_ONNX
-
-if TYPE_CHECKING:
-    pass
 
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
@@ -38,25 +35,22 @@ RECENT = 512
 
 
 class Encoder:
-    """Dense e5 vectors and sparse latent terms from the int8 ONNX files in the model folder."""
+    """Dense e5 vectors from the int8 ONNX copy in the model folder."""
 
     def __init__(self, folder: Path = DEFAULT_MODEL) -> None:
         self.folder = Path(folder)
-        self._recent: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = Lock()
 
     # ------------------------------------------------------------------ loading (lazily, once)
-    def _session(self, name: str) -> Any:
+    @cached_property
+    def _e5(self) -> Any:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        return onnxruntime.InferenceSession(str(self.folder / name), options, providers=["CPUExecutionProvider"])
-
-    @cached_property
-    def _e5(self) -> Any:
-        return self._session(E5_ONNX)
+        return onnxruntime.InferenceSession(str(self.folder / E5_ONNX), options, providers=["CPUExecutionProvider"])
 
     @cached_property
     def _tokenizer(self) -> Any:
@@ -65,41 +59,31 @@ class Encoder:
         return Tokenizer.from_file(str(self.folder / "tokenizer.json"))
 
     @cached_property
-    def _specials(self) -> tuple[int, int, int]:
-        tokenizer = self._tokenizer
-        return tokenizer.token_to_id("<s>"), tokenizer.token_to_id("</s>"), tokenizer.token_to_id("<pad>")
+    def _specials(self) -> tuple[int, int]:
+        return self._tokenizer.token_to_id("<s>"), self._tokenizer.token_to_id("</s>")
 
     @property
     def dimension(self) -> int:
         return int(self._e5.get_outputs()[0].shape[-1] or 384)
 
     # ------------------------------------------------------------------ the forward pass
-    def _content(self, text: str) -> list[int]:
-        return self._tokenizer.encode(text, add_special_tokens=False).ids
-
-    def _hidden(self, sequence: list[int]) -> np.ndarray:
-        """Last hidden states of one sequence of token ids (specials included).
+    def _vector(self, text: str, prompt: str) -> np.ndarray:
+        """One text's vector: the prompted text's tokens between <s> and </s>, mean-pooled, L2.
 
         One sequence per call, never a padded batch: the int8 runtime quantises activations with
         one scale per call, so a vector would otherwise depend on what it was batched with.
         """
-        ids = np.asarray([sequence], dtype=np.int64)
-        return self._e5.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
-
-    def _dense_sequence(self, text: str, prompt: str) -> list[int]:
-        bos, eos, _ = self._specials
-        return [bos, *self._content(prompt + text)[: MAX_TOKENS - 2], eos]
-
-    @staticmethod
-    def _pool(hidden: np.ndarray) -> np.ndarray:
-        vector = hidden.mean(axis=0)
+        bos, eos = self._specials
+        content = self._tokenizer.encode(prompt + text, add_special_tokens=False).ids[: MAX_TOKENS - 2]
+        ids = np.asarray([[bos, *content, eos]], dtype=np.int64)
+        vector = self._e5.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0].mean(axis=0)
         return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
 
     # ------------------------------------------------------------------ what callers use
     def _dense(self, texts: list[str], prompt: str) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, text in enumerate(texts):
-            vectors[i] = self._pool(self._hidden(self._dense_sequence(text, prompt)))
+            vectors[i] = self._vector(text, prompt)
         return vectors
 
     def queries(self, texts: list[str]) -> np.ndarray:
@@ -108,24 +92,19 @@ class Encoder:
     def passages(self, texts: list[str]) -> np.ndarray:
         return self._dense(list(texts), PASSAGE_PROMPT)
 
-    def _remembered(self, kind: str, text: str, compute: Any) -> Any:
-        key = (kind, text)
+    def query_vector(self, text: str) -> np.ndarray:
+        """A query's vector (Rasa's featurizer and the FAQ search need it), remembered a while."""
         with self._recent_lock:
-            known = self._recent.get(key)
+            known = self._recent.get(text)
             if known is not None:
-                self._recent.move_to_end(key)
+                self._recent.move_to_end(text)
                 return known
-        value = compute()
+        vector = self._vector(text, QUERY_PROMPT)
         with self._recent_lock:
-            self._recent[key] = value
+            self._recent[text] = vector
             while len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
-        return value
-
-    def query_vector(self, text: str) -> np.ndarray:
-        """A query's dense vector (what Rasa's featurizer needs), remembered a while."""
-        return self._remembered("dense", text,
-                                lambda: self._pool(self._hidden(self._dense_sequence(text, QUERY_PROMPT))))
+        return vector
 
     def fingerprint(self) -> str:
         """Identifies the exported model (not where it lies), so indexes rebuild when it changes."""
@@ -142,5 +121,5 @@ class Encoder:
 
 @lru_cache(maxsize=1)
 def shared_encoder() -> Encoder:
-    """The process-wide encoder: the ONNX sessions load once, on first use."""
+    """The process-wide encoder: the ONNX session loads once, on first use."""
     return Encoder()

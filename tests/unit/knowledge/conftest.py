@@ -31,3 +31,20 @@ def tokenizer(model_dir: Path):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+
+
+@pytest.fixture(scope="session")
+def embedder(model_dir: Path):
+    """The float32 reference of the provisioned folder (torch, sentence-transformers)."""
+    pytest.importorskip("sentence_transformers")
+    from knowledge.model.embedder import Embedder
+
+    return Embedder(model_dir)
+
+
+@pytest.fixture(scope="session")
+def texts(engine) -> list[str]:
+    """~30 texts: 8 languages, variants, odd inputs (emoji, digits, controls, rare characters), ~512 tokens."""
+    from knowledge.model import verify
+
+    return [text for _kind, text in verify.verification_texts(engine.token_count, quick=True)]

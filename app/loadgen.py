@@ -278,10 +278,14 @@ class Newcomers:
                                                     "customData": {"municipality": municipality,
                                                                    "language": language}})
                     try:
-                        got.append(await asyncio.wait_for(inbox.get(), 20))
-                        return True
+                        reply = await asyncio.wait_for(inbox.get(), 20)
                     except TimeoutError:
                         return False  # sent while a process died: send it again (same id, answered once)
+                    if reply.get("not_taken") == message_id:  # not stored: sent again, as the widget offers
+                        self.report.failures["web not taken"] += 1
+                        return False
+                    got.append(reply)
+                    return True
 
                 async def answered(got: list = got) -> bool:
                     return bool(got)

@@ -25,7 +25,7 @@ from base.catalog import text as catalog_text
 from base.definitions import FALLBACK_LANGUAGE, LANGUAGES
 from channels.identity import ConversationTokens
 from gateway.channel import Channel
-from gateway.gateway import Gateway, Unavailable
+from gateway.gateway import RETRY_AFTER_UNAVAILABLE, Gateway, Unavailable
 from gateway.inbound import Inbound
 from storage.rates import RateLimits
 
@@ -108,7 +108,7 @@ class HttpApiChannel(Channel):
         except Unavailable:  # not stored: the client is told to send it again
             raise HTTPException(status_code=503, detail=catalog_text(_language(body.language),
                                                                      "utter_service_unavailable"),
-                                headers={"Retry-After": "10"}) from None
+                                headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)}) from None
         answer = ChatResponse(conversation=token, messages=[m.to_wire() for m in replies])
         wait = next((m.meta.retry_after for m in replies if m.meta.retry_after), None)
         if wait is not None:  # over the conversation's own limit: kept for hosts, the client told to wait

@@ -77,6 +77,10 @@ class Unavailable(Exception):
     """The conversation records cannot be reached: nothing can be stored, so nothing is promised."""
 
 
+#: Seconds a client is told to wait before sending a message the records could not take.
+RETRY_AFTER_UNAVAILABLE = 10
+
+
 def _inbound_of(stored: StoredMessage, conversation: Conversation) -> Inbound:
     """A stored message as the gateway answers it (the channel's hints are kept beside its text)."""
     hints = stored.data or {}

@@ -15,7 +15,7 @@ from channels.config import TelegramBot
 from channels.tasks import Background
 from channels.telegram.bot import CHANNEL, ConfiguredBot
 from gateway.channel import Channel
-from gateway.gateway import Gateway, Unavailable
+from gateway.gateway import RETRY_AFTER_UNAVAILABLE, Gateway, Unavailable
 from storage.store import Conversation
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ class TelegramChannel(Channel):
         try:
             await self.take(bot, update)
         except Unavailable:
-            raise HTTPException(status_code=503, detail="try again later", headers={"Retry-After": "10"}) from None
+            raise HTTPException(status_code=503, detail="try again later",
+                                headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)}) from None
         return JSONResponse({"ok": True})
 
     async def take(self, bot: ConfiguredBot, raw: dict[str, Any]) -> None:

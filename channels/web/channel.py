@@ -31,7 +31,7 @@ from base.messages import BotMessage
 from channels.identity import ConversationTokens
 from channels.web import pages
 from gateway.channel import Channel
-from gateway.gateway import Gateway, Unavailable
+from gateway.gateway import RETRY_AFTER_UNAVAILABLE, Gateway, Unavailable
 from gateway.inbound import Inbound
 from storage.rates import RateLimits
 from storage.store import Conversation, StoredMessage
@@ -145,9 +145,7 @@ class WebChannel(Channel):
             await self._join(sid, key)
         verdict = await self.rates.hit("chat", session.get("address", "unknown"))
         if not verdict.allowed:  # not stored: the person is told to send it again later
-            language = uttered.language if uttered.language in LANGUAGES else FALLBACK_LANGUAGE
-            notice = catalog_text(language, "utter_rate_limited", count=verdict.retry_after)
-            await self.sio.emit("bot_uttered", {"text": notice}, to=sid)
+            await self._not_taken(sid, uttered, "utter_rate_limited", verdict.retry_after)
             return
         inbound = Inbound(municipality=uttered.municipality, channel=self.name, user_id=key, text=uttered.text,
                           language_hint=uttered.language, message_id=uttered.message_id)
@@ -155,11 +153,22 @@ class WebChannel(Channel):
         try:
             replies = await self.gateway.handle(inbound)
         except Unavailable:  # not stored: the person is asked to send it again
-            language = uttered.language if uttered.language in LANGUAGES else FALLBACK_LANGUAGE
-            await self.sio.emit("bot_uttered", {"text": catalog_text(language, "utter_service_unavailable")}, to=sid)
+            await self._not_taken(sid, uttered, "utter_service_unavailable", RETRY_AFTER_UNAVAILABLE)
             return
         for bot_message in replies:
             await self._emit(key, sid, to_socketio(bot_message))
+
+    async def _not_taken(self, sid: str, uttered: Uttered, notice: str, retry_after: int) -> None:
+        """Say why the message was not taken, and mark the reply so the client can offer it again.
+
+        The socket's equivalent of the HTTP API's 503/429 with Retry-After: ``not_taken`` names the
+        message (its id, or its text when the client sent none), so the widget puts the person's
+        words back in the input box and a program knows to send them again.
+        """
+        language = uttered.language if uttered.language in LANGUAGES else FALLBACK_LANGUAGE
+        await self.sio.emit("bot_uttered", {"text": catalog_text(language, notice, count=retry_after),
+                                            "not_taken": uttered.message_id or "",
+                                            "retry_after": retry_after}, to=sid)
 
     async def _emit(self, key: str, sid: str, message: dict[str, Any]) -> None:
         """To every tab of the conversation; to this tab alone when the rooms' broker (Redis) is away."""

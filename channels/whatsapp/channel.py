@@ -23,7 +23,7 @@ from channels.whatsapp.cloud_api import (
     window_open,
 )
 from gateway.channel import Channel
-from gateway.gateway import Gateway, Unavailable
+from gateway.gateway import RETRY_AFTER_UNAVAILABLE, Gateway, Unavailable
 from storage.store import Conversation
 
 #: A webhook POST carries at most a few messages; refuse anything far larger unread.
@@ -82,7 +82,8 @@ class WhatsAppChannel(Channel):
                 await self.gateway.accept(inbound)
                 conversations.append(inbound.conversation_id)
         except Unavailable:
-            raise HTTPException(status_code=503, detail="try again later", headers={"Retry-After": "10"}) from None
+            raise HTTPException(status_code=503, detail="try again later",
+                                headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)}) from None
         for conversation_id in dict.fromkeys(conversations):
             self._work.spawn(self.gateway.answer_pending(conversation_id))
         return JSONResponse({"ok": True})

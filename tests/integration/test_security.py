@@ -184,6 +184,30 @@ def test_one_address_over_its_limit_gets_429_in_its_language_and_another_is_not_
     assert refused.json()["detail"].startswith("Wysyłasz wiadomości szybciej")
 
 
+def test_a_web_message_over_the_address_limit_is_handed_back_to_be_sent_again(stack: Stack) -> None:
+    sio = socketio.SimpleClient()
+    sio.connect(stack.app_url, transports=["websocket"], headers={"X-Forwarded-For": _address()})
+    sio.emit("session_request", {"session_id": None})
+    token = sio.receive(timeout=30)[1]
+    for number in range(120):  # empty messages: answered without Rasa
+        sio.emit("user_uttered", {"message": "", "session_id": token, "message_id": f"m{number}",
+                                  "customData": {"language": "pl"}})
+    sio.emit("user_uttered", {"message": "Ile kosztuje przedszkole?", "session_id": token, "message_id": "over",
+                              "customData": {"language": "pl"}})
+    refused = None
+    while refused is None:
+        event, message = sio.receive(timeout=60)
+        if event == "bot_uttered" and message.get("not_taken") is not None:
+            refused = message
+    sio.disconnect()
+    # The widget gives the person these words back; the same id may be sent again after the wait.
+    assert refused["not_taken"] == "over" and 1 <= refused["retry_after"] <= 60
+    assert refused["text"].startswith("Wysyłasz wiadomości szybciej")
+    with sqlite3.connect(stack.settings.var_dir / "conversations.sqlite") as db:
+        kept = db.execute("SELECT count(*) FROM messages WHERE external_id = 'over'").fetchone()[0]
+    assert kept == 0  # not stored, so nobody thinks it was answered
+
+
 def test_a_conversation_over_its_limit_is_told_to_wait_and_its_messages_are_kept(stack: Stack) -> None:
     person = Chat(stack.app_url, "boden", "sv", address=_address())
     replies = [person.post("") for _ in range(22)]

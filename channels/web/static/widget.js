@@ -112,6 +112,7 @@
 
     var socket = null, sessionId = null, typingTimer = null;
     var unsent = [];  // written before the session was confirmed; sent right after
+    var written = {};  // the latest message's words by its id, given back if the server cannot take it
 
     function setTyping(on) {
       clearTimeout(typingTimer);
@@ -147,6 +148,10 @@
       clearReplies();
       if (message.text) addMessage("bot", message.text);
       addReplies(message.quick_replies || message.buttons);
+      // The server could not take a message (records down, too many messages): give the person
+      // their words back, so one press sends them again.
+      var words = message.not_taken !== undefined ? written[message.not_taken] : undefined;
+      if (words && !input.value) { input.value = words; input.focus(); }
     }
 
     function say(message, shown) {
@@ -159,6 +164,8 @@
         message_id: (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(),
         customData: { municipality: municipality, language: browserLanguages[0] || "" },
       };
+      written = {};
+      written[uttered.message_id] = shown ? "" : message;  // a button's payload is not the person's words
       if (socket && sessionId) socket.emit("user_uttered", Object.assign(uttered, { session_id: sessionId }));
       else unsent.push(uttered);
     }

@@ -14,6 +14,11 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
+# Rasa's training and the FAQ index build each leave a core mostly idle, so what is missing is
+# built two at a time (apt waits for the other's lock instead of failing).
+PREPARE := $(MAKE) --no-print-directory -j2 --output-sync=line
+APT_GET := apt-get -o DPkg::Lock::Timeout=300
+
 NLU_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml) $(wildcard bot/*.py)
 
 .PHONY: help install run run-cluster test fuzz loadtest chaos chat eval bench validate lint index train clean
@@ -47,11 +52,11 @@ node_modules/.installed: package.json package-lock.json
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 /usr/bin/chromium:
-	apt-get install -y -q --no-install-recommends chromium || (apt-get update -q && apt-get install -y -q --no-install-recommends chromium)
+	$(APT_GET) install -y -q --no-install-recommends chromium || ($(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends chromium)
 
 # Debian's nginx in front of several processes (make run-cluster, loadtest, chaos and the cluster tests).
 /usr/sbin/nginx:
-	apt-get install -y -q --no-install-recommends nginx-light || (apt-get update -q && apt-get install -y -q --no-install-recommends nginx-light)
+	$(APT_GET) install -y -q --no-install-recommends nginx-light || ($(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends nginx-light)
 
 install: .venv/app/.installed .venv/rasa/.installed node_modules/.installed
 
@@ -74,7 +79,8 @@ index: $(MODEL_DIR)/.provisioned
 validate: .venv/app/.installed
 	$(APP_PY) -m app validate
 
-run: install $(MODEL_DIR)/.provisioned models/.trained index
+run:
+	@$(PREPARE) install $(MODEL_DIR)/.provisioned models/.trained index
 	$(APP_PY) -m app run
 
 chat: .venv/app/.installed
@@ -84,7 +90,8 @@ lint: .venv/app/.installed
 	.venv/app/bin/ruff check .
 	.venv/app/bin/lint-imports --no-cache
 
-test: install /usr/bin/chromium /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index
+test:
+	@$(PREPARE) install /usr/bin/chromium /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index
 	.venv/app/bin/ruff check .
 	.venv/app/bin/lint-imports --no-cache
 	$(APP_PY) -m pytest tests

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import socketio
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 
 from app.platforms import FakeGraphApi, FakeTelegram, meta_signature, whatsapp_webhook
 from storage.migrate import sync_url
@@ -362,6 +362,33 @@ class Newcomers:
         host.cancel()
         self.report.finished = time.monotonic()
         return self.report
+
+
+def settle(report: Report, database_url: str, at_most: float) -> None:
+    """Wait until the records hold no message of this load still waiting for its answer.
+
+    After faults, a message left unanswered by a dead process is taken up by another process's
+    sweep; waiting for that (bounded) instead of a fixed pause keeps short fault runs short.
+    """
+    conversations = sorted({sent.conversation for sent in report.sent if sent.conversation})
+    if not conversations:
+        return
+    engine = create_engine(sync_url(database_url))
+    deadline = time.monotonic() + at_most
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with engine.connect() as db:
+                    waiting = db.execute(text("SELECT count(*) FROM messages WHERE direction = 'in' "
+                                              "AND status = 'received' AND conversation_id IN :c")
+                                         .bindparams(bindparam("c", expanding=True)), {"c": conversations}).scalar()
+            except Exception:  # the records restarting a moment ago
+                waiting = -1
+            if waiting == 0:
+                return
+            time.sleep(1)
+    finally:
+        engine.dispose()
 
 
 def check_records(report: Report, database_url: str, telegram: FakeTelegram, token: str, graph: FakeGraphApi) -> None:

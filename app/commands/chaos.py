@@ -20,11 +20,12 @@ from pathlib import Path
 import httpx
 
 from app import rig
-from app.loadgen import Newcomers, Report, check_records
+from app.loadgen import Newcomers, Report, check_records, settle
 from app.measure import peak_memory_mib
 from app.supervisor import Supervisor
 
-#: After the load, unanswered messages are taken up by the app processes' sweep (every ~10 s).
+#: After the load, unanswered messages are taken up by the app processes' sweep (every ~10 s);
+#: the records are checked once none is waiting, or after this long.
 SETTLE_SECONDS = 45
 #: How long a part may take to be whole again. A Rasa process that restarts while the load keeps
 #: both cores busy needs minutes to load TensorFlow and its model (the other Rasa serves meanwhile).
@@ -93,7 +94,7 @@ def run_on(running: rig.Rig, messages: int, concurrency: int, minutes: float = 3
             time.sleep(0.2)
         _strike(fault, running.supervisor, running)
     load.join()
-    time.sleep(SETTLE_SECONDS)
+    settle(newcomers.report, running.target.database_url, SETTLE_SECONDS)
     check_records(newcomers.report, running.target.database_url, running.target.telegram, rig.TOKEN,
                   running.target.graph)
     memory = {service.name: peak_memory_mib(service.pid) for service in running.supervisor.services.values()

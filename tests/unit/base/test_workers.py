@@ -54,3 +54,22 @@ def test_no_more_calls_run_at_once_than_the_process_has_cores() -> None:
 
     asyncio.run(main())
     assert peak == workers.cpu_count()
+
+
+def test_a_batch_is_split_over_the_cores_and_comes_back_in_order(monkeypatch) -> None:
+    monkeypatch.setattr(workers, "cpu_count", lambda: 3)
+    threads: set[str] = set()
+
+    def squares(part: list[int]) -> list[int]:
+        threads.add(threading.current_thread().name)
+        time.sleep(0.05)  # long enough that the slices overlap
+        return [n * n for n in part]
+
+    parts = workers.over_cores(squares, list(range(10)))
+    assert [n for part in parts for n in part] == [n * n for n in range(10)]
+    assert len(parts) == 3 and len(threads) == 3
+
+
+def test_one_item_is_computed_in_the_calling_thread() -> None:
+    caller = threading.current_thread().name
+    assert workers.over_cores(lambda part: [threading.current_thread().name for _ in part], ["q"]) == [[caller]]

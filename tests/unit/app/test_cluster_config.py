@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +30,19 @@ def test_one_rasa_process_on_the_embedded_default_keeps_its_locks_in_memory(tmp_
     assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
                                           "db": str(tmp_path / "rasa-tracker.sqlite")}
     assert "lock_store" not in endpoints
+
+
+def test_the_embedded_tracker_file_is_written_ahead_and_keeps_rasas_rows(tmp_path: Path) -> None:
+    config = Settings(var_dir=tmp_path)
+    rasa_endpoints.write(config, "http://127.0.0.1:8000")
+    with closing(sqlite3.connect(config.tracker_db)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)")
+        db.execute("INSERT INTO events (sender_id) VALUES ('web:x')")
+        db.commit()
+    rasa_endpoints.write(config, "http://127.0.0.1:8000")  # the next start keeps what Rasa wrote
+    with closing(sqlite3.connect(config.tracker_db)) as db:
+        assert db.execute("SELECT sender_id FROM events").fetchall() == [("web:x",)]
 
 
 def test_nginx_accepts_the_configuration_and_keeps_internal_paths_off_the_public_site(tmp_path: Path) -> None:

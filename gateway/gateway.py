@@ -174,7 +174,10 @@ class Gateway:
         stalled = await self.store.stalled(now() - older_than)
         for conversation_id in stalled:
             logger.info("Answering messages left unanswered in %s", conversation_id)
-            await self.answer_pending(conversation_id)
+            try:
+                await self.answer_pending(conversation_id)
+            except Exception as exc:  # one broken conversation must not keep the others unanswered
+                logger.warning("Could not answer the messages left in %s: %s", conversation_id, type(exc).__name__)
         return len(stalled)
 
     async def _accept(self, message: Inbound) -> int | None:

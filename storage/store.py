@@ -164,12 +164,12 @@ class Store:
         stamp = now()
         language = next((m.meta.language for m in reversed(bot_messages) if m.meta.language), None)
         municipality = next((m.meta.municipality for m in reversed(bot_messages) if m.meta.municipality), None)
+        rows = [{"conversation_id": conversation_id, "direction": "out", "author": author, "text": m.text,
+                 "data": {key: value for key, value in m.to_wire().items() if key != "text"} or None,
+                 "status": Delivery.SENT, "created_at": stamp} for m in bot_messages]
         async with self.engine.begin() as connection:
-            for bot_message in bot_messages:
-                data = {key: value for key, value in bot_message.to_wire().items() if key != "text"}
-                await connection.execute(messages.insert().values(
-                    conversation_id=conversation_id, direction="out", author=author,
-                    text=bot_message.text, data=data or None, status=Delivery.SENT, created_at=stamp))
+            if rows:  # one statement for all of them, stored in the order they are sent
+                await connection.execute(messages.insert(), rows)
             if answered is not None:
                 await connection.execute(update(messages).where(messages.c.id == answered).values(status=status))
             values: dict[str, Any] = {"updated_at": stamp}

@@ -20,7 +20,7 @@ from base.definitions import TOPIC_INTENTS
 from base.metrics import stage
 from base.workers import off_loop
 from knowledge.content.entries import entries_for
-from knowledge.search.retriever import shared_retriever
+from knowledge.search.retriever import Hit, shared_retriever
 from municipalities import fold
 
 #: Below this NLU confidence the intent is too unsure to narrow the search by topic.
@@ -40,6 +40,14 @@ def _questions(municipality: str) -> dict[str, str]:
 def exact_question(text: str, municipality: str) -> str | None:
     """The entry whose question phrasing this text is, word for word."""
     return _questions(municipality).get(fold(text).strip(" ?!.¿¡؟"))
+
+
+def _look_up(text: str, municipality: str, language: str, topic: str | None) -> tuple[str | None, list[Hit]]:
+    """The entry this text is a phrasing of, word for word; otherwise the index's hits."""
+    exact = exact_question(text, municipality)
+    if exact is not None:
+        return exact, []
+    return None, shared_retriever().search(text, municipality, language, topic)
 
 
 def answer_payload(entry_id: str, municipality: str, language: str, score: float, other: bool) -> dict[str, Any]:
@@ -89,13 +97,13 @@ async def answer(
     other: bool = False,
 ) -> list[dict[str, Any]]:
     """Search the municipality's index and reply with the outcome; returns the slot events."""
-    exact = exact_question(text, municipality)
+    # Looking up the phrasings (read from the content on first use, 200-300 ms a municipality),
+    # embedding and searching are CPU work: a worker thread, so the event loop serves everyone else.
+    with stage("action: FAQ search, waiting for a worker included"):
+        exact, hits = await off_loop(_look_up, text, municipality, language, topic_of(tracker))
     if exact is not None:  # a button of a close call, or a question asked word for word
         dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
-    # Embedding and search are CPU work: a worker thread, so the app's event loop serves everyone else.
-    with stage("action: FAQ search, waiting for a worker included"):
-        hits = await off_loop(shared_retriever().search, text, municipality, language, topic_of(tracker))
     decision = shared_retriever().decide(hits)
     if decision.outcome == "answer":
         best = decision.hits[0]

@@ -37,6 +37,7 @@ QUESTIONS = [
     ("jokkmokk", "Wie bekomme ich eine Personennummer?"),
     ("boden", "Що таке SFI і скільки це коштує?"),
     ("lulea", "¿Necesito neumáticos de invierno?"),
+    ("jokkmokk", "Miten haen lapselle päiväkotipaikkaa?"),  # every language of the stage table warmed
 ]
 
 

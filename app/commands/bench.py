@@ -97,7 +97,7 @@ def latency(app_url: str, rasa_url: str, internal_token: str, bare_url: str) -> 
         "fixed reply, bare Rasa bot": (f"{bare_url}/webhooks/rest/webhook", bare, {}),
         "NLU parse only, product's Rasa": (
             f"{rasa_url}/webhooks/gateway/parse",
-            lambda s, t: {"message": QUESTIONS[t % 6][1], "metadata": vectors[t % 6]},
+            lambda s, t: {"message": QUESTIONS[t % len(QUESTIONS)][1], "metadata": vectors[t % len(QUESTIONS)]},
             {"X-Internal-Token": internal_token}),
     }
     print("\n(b) one request's round trip, ms, and requests answered per second")

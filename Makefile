@@ -21,7 +21,7 @@ APT_GET := apt-get -o DPkg::Lock::Timeout=300
 
 NLU_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml) $(wildcard bot/*.py)
 
-.PHONY: help install run run-cluster test fuzz loadtest chaos chat eval bench validate lint index train clean
+.PHONY: help install run run-cluster test unit-tests fuzz loadtest chaos chat eval bench validate lint index train clean
 
 help:
 	@echo "make run       install what is missing, train/index what is stale, start everything"
@@ -90,11 +90,16 @@ lint: .venv/app/.installed
 	.venv/app/bin/ruff check .
 	.venv/app/bin/lint-imports --no-cache
 
+# The unit tests need the app's side only (the model folder, the FAQ index, nginx for its config
+# check), so they run while Rasa trains; the integration tests need the trained model.
 test:
-	@$(PREPARE) install /usr/bin/chromium /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index
+	@$(PREPARE) unit-tests models/.trained /usr/bin/chromium
 	.venv/app/bin/ruff check .
 	.venv/app/bin/lint-imports --no-cache
-	$(APP_PY) -m pytest tests
+	$(APP_PY) -m pytest tests/integration
+
+unit-tests: install /usr/sbin/nginx index
+	$(APP_PY) -m pytest tests/unit
 
 # The regional service on this machine: 2 app and 2 Rasa processes, nginx, PostgreSQL and Redis.
 run-cluster: install /usr/sbin/nginx $(MODEL_DIR)/.provisioned models/.trained index

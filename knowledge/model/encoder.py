@@ -89,9 +89,7 @@ class Encoder:
                 vectors[i] = self._vector(text, prompt)
             return vectors
 
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.concatenate(over_cores(some, texts))
+        return np.concatenate(over_cores(some, texts))  # no texts: one empty slice
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return self._dense(list(texts), QUERY_PROMPT)

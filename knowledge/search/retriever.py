@@ -168,7 +168,7 @@ class Retriever:
     """Searches a municipality's FAQ; loads each municipality's index once per process, lazily.
 
     Thread-safe: loading is guarded per municipality, the loaded arrays are only read, and the
-    encoders serialise their own calls.
+    encoders may be called from several threads at once.
     """
 
     def __init__(

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
 from actions.context import latest_text
-from base.definitions import TOPIC_INTENTS
+from base.definitions import LANGUAGES, TOPIC_INTENTS
 from base.metrics import stage
 from base.workers import off_loop
 from knowledge.content.entries import entries_for
@@ -48,6 +48,13 @@ def _look_up(text: str, municipality: str, language: str, topic: str | None) -> 
     if exact is not None:
         return exact, []
     return None, shared_retriever().search(text, municipality, language, topic)
+
+
+def warm() -> None:
+    """Load what answering needs for every municipality and language (the app's start-up calls it)."""
+    for municipality in municipalities.load_all():
+        _questions(municipality)
+        shared_retriever().warm(municipality, LANGUAGES)
 
 
 def answer_payload(entry_id: str, municipality: str, language: str, score: float, other: bool) -> dict[str, Any]:
@@ -99,7 +106,7 @@ async def answer(
     """Search the municipality's index and reply with the outcome; returns the slot events."""
     # Looking up the phrasings (read from the content on first use, 200-300 ms a municipality),
     # embedding and searching are CPU work: a worker thread, so the event loop serves everyone else.
-    with stage("action: FAQ search, waiting for a worker included"):
+    with stage("retrieval: whole search, waiting for a worker included"):
         exact, hits = await off_loop(_look_up, text, municipality, language, topic_of(tracker))
     if exact is not None:  # a button of a close call, or a question asked word for word
         dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))

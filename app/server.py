@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-import municipalities
+from actions import faq
 from app import internal
 from app.guard import Guard
 from app.keys import with_secrets
@@ -45,7 +45,6 @@ from handoff.hosts import HostStore
 from handoff.intake import Intake
 from handoff.notify import Notifier, SmtpSettings
 from handoff.records import HandoffStore
-from knowledge.search.retriever import shared_retriever
 from storage.rates import RateLimits, RateRules
 from storage.store import Store
 from storage.tracker import TrackerEvents
@@ -53,11 +52,6 @@ from storage.tracker import TrackerEvents
 logger = logging.getLogger(__name__)
 #: A message unanswered this long after it was stored is taken up again.
 STALLED_AFTER = dt.timedelta(seconds=20)
-
-
-def _warm_up() -> None:
-    for municipality in municipalities.load_all():
-        shared_retriever().search("bostad", municipality=municipality, language="sv", topic=None)
 
 
 async def _answer_stalled(gateway: Gateway) -> None:
@@ -111,7 +105,7 @@ def create_app(config: Settings | None = None) -> Any:
             await adapter.start()
 
         async def warm() -> None:
-            await asyncio.to_thread(_warm_up)
+            await asyncio.to_thread(faq.warm)
             ready.set()
 
         background.append(asyncio.create_task(warm()))

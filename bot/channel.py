@@ -12,6 +12,7 @@ the message is parsed here with it, and the vector is left out of what the track
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
@@ -87,6 +88,13 @@ class GatewayInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("gateway_webhook", __name__)
+
+        @hook.listener("after_server_start")
+        async def settle(*_: Any) -> None:
+            # Rasa loads its model before the server starts: millions of long-lived objects that each
+            # full garbage collection would walk again (4 % of Rasa's time under load, py-spy).
+            gc.freeze()
+            logger.info("Model loaded; %d objects left out of garbage collection", gc.get_freeze_count())
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -16,6 +16,11 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///path`` URL (relative to the working directory); None for other databases."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
 class TrackerEvents:
     def __init__(self, url: str) -> None:
         #: A SQLAlchemy URL: ``sqlite:///var/rasa-tracker.sqlite`` or ``postgresql+psycopg://…/rasa``.
@@ -23,7 +28,8 @@ class TrackerEvents:
         self._engine: Engine | None = None
 
     def _delete(self, conversation_ids: list[str]) -> int:
-        if self.url.startswith("sqlite:///") and not Path(self.url.removeprefix("sqlite:///")).is_file():
+        file = sqlite_file(self.url)
+        if file is not None and not file.is_file():
             return 0  # Rasa has not written anything yet
         if self._engine is None:
             self._engine = create_engine(self.url, pool_pre_ping=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,8 +14,9 @@ def test_rasa_gets_postgresql_and_redis_from_the_same_settings_as_the_app() -> N
     config = replace(Settings(), rasa_tracker_url="postgresql+psycopg://newcomer:pw@10.0.0.30:5433/rasa",
                      redis_url="redis://:secret@10.0.0.31:6380/2")
     endpoints = rasa_endpoints.endpoints(config, "http://10.0.0.10:8081")
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "10.0.0.30", "port": 5433,
-                                          "db": "rasa", "username": "newcomer", "password": "${RASA_TRACKER_PASSWORD}"}
+    assert endpoints["tracker_store"] == {"type": rasa_endpoints.TRACKER_STORE, "dialect": "postgresql",
+                                          "url": "10.0.0.30", "port": 5433, "db": "rasa", "username": "newcomer",
+                                          "password": "${RASA_TRACKER_PASSWORD}"}
     assert endpoints["lock_store"]["type"] == "redis" and endpoints["lock_store"]["port"] == 6380
     assert endpoints["lock_store"]["password"] == "${REDIS_PASSWORD}"  # the file never holds a password
     assert endpoints["action_endpoint"] == {"url": "http://10.0.0.10:8081/webhook",
@@ -27,22 +26,9 @@ def test_rasa_gets_postgresql_and_redis_from_the_same_settings_as_the_app() -> N
 
 def test_one_rasa_process_on_the_embedded_default_keeps_its_locks_in_memory(tmp_path: Path) -> None:
     endpoints = rasa_endpoints.endpoints(Settings(var_dir=tmp_path), "http://127.0.0.1:8000")
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
+    assert endpoints["tracker_store"] == {"type": rasa_endpoints.TRACKER_STORE, "dialect": "sqlite",
                                           "db": str(tmp_path / "rasa-tracker.sqlite")}
     assert "lock_store" not in endpoints
-
-
-def test_the_embedded_tracker_file_is_written_ahead_and_keeps_rasas_rows(tmp_path: Path) -> None:
-    config = Settings(var_dir=tmp_path)
-    rasa_endpoints.write(config, "http://127.0.0.1:8000")
-    with closing(sqlite3.connect(config.tracker_db)) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)")
-        db.execute("INSERT INTO events (sender_id) VALUES ('web:x')")
-        db.commit()
-    rasa_endpoints.write(config, "http://127.0.0.1:8000")  # the next start keeps what Rasa wrote
-    with closing(sqlite3.connect(config.tracker_db)) as db:
-        assert db.execute("SELECT sender_id FROM events").fetchall() == [("web:x",)]
 
 
 def test_nginx_accepts_the_configuration_and_keeps_internal_paths_off_the_public_site(tmp_path: Path) -> None:

@@ -119,20 +119,18 @@ class Store:
         process that took it may have died; whoever answers first answers it once).
         """
         stamp = now()
-        async with self.engine.begin() as connection:
-            exists = (await connection.execute(
-                select(conversations.c.id).where(conversations.c.id == conversation_id))).first()
-            values: dict[str, Any] = {"updated_at": stamp, "last_inbound_at": stamp}
-            if municipality:
-                values["municipality"] = municipality
-            if exists:
-                await connection.execute(update(conversations).where(conversations.c.id == conversation_id)
-                                         .values(**values))
-            else:
-                await connection.execute(conversations.insert().values(
-                    id=conversation_id, channel=channel, user_ref=user_ref, created_at=stamp, **values))
+        values: dict[str, Any] = {"updated_at": stamp, "last_inbound_at": stamp}
+        if municipality:
+            values["municipality"] = municipality
         try:
+            # One transaction, one commit (one disk sync): a repeated delivery rolls it back whole,
+            # and its conversation exists already.
             async with self.engine.begin() as connection:
+                updated = await connection.execute(update(conversations).where(conversations.c.id == conversation_id)
+                                                   .values(**values))
+                if not updated.rowcount:
+                    await connection.execute(conversations.insert().values(
+                        id=conversation_id, channel=channel, user_ref=user_ref, created_at=stamp, **values))
                 result = await connection.execute(messages.insert().values(
                     conversation_id=conversation_id, direction="in", author=Author.PERSON, text=text, data=data,
                     external_id=external_id, status=Delivery.RECEIVED, created_at=stamp))

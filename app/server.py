@@ -5,7 +5,7 @@ e-mail), the gateway and its Rasa client, the channel adapters (each registered 
 and mounted with its own routes), the host console and the endpoints Rasa calls. Nothing is
 looked up on the app's state at request time: routes get their services when they are built.
 Heavy models load on first use; the lifespan only warms them in a thread so that the first
-newcomer doesn't wait. uvicorn serves it with ``--factory app.server:create_app``.
+newcomer doesn't wait. uvicorn serves it through ``app.serve`` (the process entry).
 """
 
 from __future__ import annotations

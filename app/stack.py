@@ -92,7 +92,7 @@ def app_command(host: str, port: int, trusted_proxies: str = "") -> list[str]:
     """
     proxies = ["--proxy-headers", "--forwarded-allow-ips", trusted_proxies] if trusted_proxies else [
         "--no-proxy-headers"]
-    return [str(APP_PY), "-m", "uvicorn", "app.server:create_app", "--factory", "--host", host, "--port", str(port),
+    return [str(APP_PY), "-m", "uvicorn", "app.serve:create_app", "--factory", "--host", host, "--port", str(port),
             "--log-level", "warning", "--timeout-graceful-shutdown", "30", *proxies]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,21 @@ SHARED_LAYER = "shared"
 
 class ContentError(ValueError):
     """A malformed FAQ file; the message names the file and the field."""
+
+
+#: A thousands separator between digits (1 500, 1,500, 1.500, 1'500, Arabic ٬), dropped before comparing.
+_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f.,'\u066c](?=\d{3}(?!\d))")
+_DIGITS = re.compile(r"\d+")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The figures of a text, as integers written plainly (Arabic-Indic digits read as 0-9).
+
+    Every language's answer must carry the same figures: a fee or a deadline that differs between
+    the Swedish and the Polish answer is a translation error nobody reading one language can see.
+    Decimals and times compare by their parts (12:30 -> 12, 30), the same in every language.
+    """
+    return {str(int(run)) for run in _DIGITS.findall(_THOUSANDS.sub("", text))}
 
 
 class FaqEntry(BaseModel):
@@ -69,6 +85,16 @@ class FaqEntry(BaseModel):
         for lang, text in self.answer.items():
             if not text.strip():
                 raise ValueError(f"answer.{lang}: empty")
+        first = REQUIRED_ANSWER_LANGUAGES[0]
+        reference = numbers_in(self.answer[first])
+        differing = []
+        for lang in (lang for lang in LANGUAGES if lang in self.answer):
+            found = numbers_in(self.answer[lang])
+            if found != reference:
+                differing.append(f"{lang} lacks {sorted(reference - found)} and adds {sorted(found - reference)}")
+        if differing:
+            raise ValueError(f"answer: the figures differ from the {first} answer's ({'; '.join(differing)}); "
+                             "write every figure with digits in every language")
         if self.layer == SHARED_LAYER:
             missing = [lang for lang in LANGUAGES if not self.answer.get(lang, "").strip()]
             if missing:

@@ -51,6 +51,15 @@ def test_shared_entries_must_answer_in_every_language(tmp_path: Path) -> None:
     assert any("missing ['uk']" in line for line in found), found
 
 
+def test_a_figure_missing_from_one_language_is_named_at_its_field(tmp_path: Path) -> None:
+    entry = shared_entry()
+    entry["answer"] = {lang: f"It costs 1 500 SEK and takes 4 months ({lang})." for lang in entry["answer"]}
+    entry["answer"]["fi"] = "Se maksaa 1500 kruunua ja kestää neljä kuukautta."  # 4 written as a word
+    entry["answer"]["ar"] = "تكلف ١٬٥٠٠ كرونة وتستغرق 4 أشهر."  # Arabic-Indic digits and separator: the same figures
+    found = problems(faq_tree(tmp_path, {"shared/q.yml": entry}))
+    assert len(found) == 1 and "fi lacks ['4'] and adds []" in found[0] and "ar lacks" not in found[0], found
+
+
 def test_broken_yaml_and_duplicate_ids_and_dangling_overrides(tmp_path: Path) -> None:
     root = faq_tree(tmp_path, {
         "shared/q.yml": shared_entry(),

@@ -19,7 +19,7 @@ from actions.context import latest_text
 from base.definitions import LANGUAGES, TOPIC_INTENTS
 from base.metrics import stage
 from base.workers import off_loop
-from knowledge.content.entries import entries_for
+from knowledge.content.entries import SHARED_LAYER, entries_for, locally_answered
 from knowledge.search.retriever import Hit, shared_retriever
 from municipalities import fold
 
@@ -52,9 +52,10 @@ def _look_up(text: str, municipality: str, language: str, topic: str | None) -> 
 
 def warm() -> None:
     """Load what answering needs for every municipality and language (the app's start-up calls it)."""
-    for municipality in municipalities.load_all():
+    for municipality in [*municipalities.load_all(), SHARED_LAYER]:
         _questions(municipality)
         shared_retriever().warm(municipality, LANGUAGES)
+    locally_answered()
 
 
 def answer_payload(entry_id: str, municipality: str, language: str, score: float, other: bool) -> dict[str, Any]:
@@ -90,9 +91,37 @@ class ActionAnswerFaq(Action):
         mentioned = [m for m in municipalities.mentioned_in(text, known) if m != current]
         target = mentioned[0] if mentioned else current
         if target not in known:
-            dispatcher.utter_message(response="utter_ask_municipality", language=language)
-            return [SlotSet("pending_question", text)]
+            return await answer_for_the_region(dispatcher, tracker, text, language)
         return await answer(dispatcher, tracker, text, target, language, other=target != current)
+
+
+async def answer_for_the_region(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, language: str
+) -> list[dict[str, Any]]:
+    """No municipality yet: answer what is the same everywhere, ask only when the answer depends on the place.
+
+    A confident answer from the shared layer that no municipality answers with its own version is
+    national (tax, EU citizens' right to stay, winter tyres): it is given at once. Anything else —
+    a close call, nothing found, or a topic municipalities answer locally — asks for the
+    municipality and keeps the question for after. A place the deployment does not serve is said so
+    first, and then only national facts are given.
+    """
+    elsewhere = municipalities.not_served_in(text)
+    if elsewhere is not None:
+        dispatcher.utter_message(response="utter_not_served", place=elsewhere.name, county=elsewhere.county,
+                                 language=language)
+    with stage("retrieval: whole search, waiting for a worker included"):
+        exact, hits = await off_loop(_look_up, text, SHARED_LAYER, language, topic_of(tracker))
+    best = exact
+    if best is None:
+        decision = shared_retriever().decide(hits)
+        best = decision.hits[0].faq_id if decision.outcome == "answer" else None
+    if best is not None and best not in locally_answered():
+        dispatcher.utter_message(response="utter_faq_answer", faq_id=best, municipality=None, language=language,
+                                 national=True)
+        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+    dispatcher.utter_message(response="utter_ask_municipality", language=language)
+    return [SlotSet("pending_question", None if elsewhere is not None else text)]
 
 
 async def answer(

@@ -54,6 +54,8 @@ def _faq_answer(arguments: dict[str, Any], language: str, place: municipalities.
         return BotMessage(text=text(language, "utter_default"))
     body, answer_language = entry.answer_in(language)
     parts = []
+    if arguments.get("national"):
+        parts.append(text(language, "faq_national"))
     if arguments.get("other_municipality") and place is not None:
         parts.append(text(language, "faq_other_municipality", municipality_name=place.name))
     if answer_language != language:
@@ -116,6 +118,13 @@ def render(response: str, arguments: dict[str, Any], tracker: dict[str, Any]) ->
         buttons = tuple(Button(m.name, "/choose_municipality" + json.dumps({"municipality": m.id}))
                         for m in all_places.values())
         return BotMessage(text=text(language, response), buttons=buttons, meta=plain)
+    if response == "utter_not_served":
+        lines = [text(language, response, place=str(arguments.get("place") or ""),
+                      municipality_list=", ".join(m.name for m in all_places.values()))]
+        if arguments.get("county"):
+            lines.append(text(language, "not_served_county", place=str(arguments.get("place")),
+                              county=str(arguments["county"])))
+        return BotMessage(text=" ".join(lines), meta=plain)
     if response == "utter_ask_language":
         buttons = tuple(Button(label, "/change_language" + json.dumps({"language": code}))
                         for code, label in autonyms().items())

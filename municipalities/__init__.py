@@ -147,17 +147,54 @@ def load_all(config_dir: Path | None = None) -> dict[str, Municipality]:
     return {path.stem: load_file(path) for path in sorted(folder.glob("*.yml"))}
 
 
+def _first_mention(padded: str, forms: set[str]) -> int | None:
+    """Where the earliest of these folded names stands as a word in the padded text (or its genitive)."""
+    positions = [padded.find(f" {form} ") for form in forms] + [padded.find(f" {form}s ") for form in forms]
+    hits = [pos for pos in positions if pos >= 0]
+    return min(hits) if hits else None
+
+
+def _padded_words(text: str) -> str:
+    return " " + "".join(ch if ch.isalnum() else " " for ch in fold(text)) + " "
+
+
 def mentioned_in(text: str, municipalities: dict[str, Municipality] | None = None) -> list[str]:
     """Ids of configured municipalities the text names, in order of appearance."""
     municipalities = municipalities if municipalities is not None else load_all()
-    folded = fold(text)
-    words = "".join(ch if ch.isalnum() else " " for ch in folded)
-    padded = f" {words} "
+    padded = _padded_words(text)
     found: list[tuple[int, str]] = []
     for mid, municipality in municipalities.items():
-        positions = [padded.find(f" {form} ") for form in municipality.name_forms()]
-        positions += [padded.find(f" {form}s ") for form in municipality.name_forms()]  # Swedish genitive
-        hits = [pos for pos in positions if pos >= 0]
-        if hits:
-            found.append((min(hits), mid))
+        position = _first_mention(padded, municipality.name_forms())
+        if position is not None:
+            found.append((position, mid))
     return [mid for _, mid in sorted(found)]
+
+
+class NotServed(BaseModel):
+    """A Swedish municipality people ask about that this deployment does not serve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    #: The county, only where a source gives it.
+    county: str | None = None
+    source: str
+
+
+@lru_cache(maxsize=1)
+def not_served() -> tuple[NotServed, ...]:
+    """``reference/not_served.yml``: places to answer "not served here" about (none is a tenant)."""
+    raw = yaml.safe_load((CONFIG_DIR / "reference" / "not_served.yml").read_text(encoding="utf-8")) or []
+    return tuple(NotServed(**item) for item in raw)
+
+
+def not_served_in(text: str) -> NotServed | None:
+    """The first place the text names that the deployment does not serve (and no tenant shares its name)."""
+    padded = _padded_words(text)
+    tenants = {form for municipality in load_all().values() for form in municipality.name_forms()}
+    found = []
+    for place in not_served():
+        position = _first_mention(padded, {fold(place.name)})
+        if position is not None and fold(place.name) not in tenants:
+            found.append((position, place))
+    return min(found, key=lambda item: item[0])[1] if found else None

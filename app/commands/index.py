@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from knowledge.content.entries import SHARED_LAYER
 from knowledge.model.encoder import shared_encoder
 from knowledge.search.encoders import shared_sparse
 from knowledge.search.store import INDEX_ROOT, build, read_manifest
@@ -25,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--force", action="store_true", help="rebuild even when up to date")
     args = parser.parse_args(argv)
 
-    wanted = args.municipalities or list(load_all())
-    unknown = sorted(set(wanted) - set(load_all()))
+    wanted = args.municipalities or [*load_all(), SHARED_LAYER]  # the shared layer alone: the region's index
+    unknown = sorted(set(wanted) - set(load_all()) - {SHARED_LAYER})
     if unknown:
         parser.error(f"unknown municipality id(s): {', '.join(unknown)}")
     embedder, sparse = shared_encoder(), shared_sparse()

@@ -150,11 +150,24 @@ def load_layer(layer: str, root: Path = FAQ_ROOT) -> list[FaqEntry]:
 
 
 def entries_for(municipality: str, root: Path = FAQ_ROOT) -> list[FaqEntry]:
-    """The municipality's effective FAQ: shared layer, minus what it overrides, plus its own."""
+    """The municipality's effective FAQ: shared layer, minus what it overrides, plus its own.
+
+    ``SHARED_LAYER`` itself is the region's FAQ (a conversation that has no municipality yet).
+    """
+    if municipality == SHARED_LAYER:
+        return load_layer(SHARED_LAYER, root)
     local = load_layer(municipality, root) if (root / municipality).is_dir() else []
     overridden = {entry.overrides for entry in local if entry.overrides}
     shared = [entry for entry in load_layer(SHARED_LAYER, root) if entry.id not in overridden]
     return shared + local
+
+
+@lru_cache(maxsize=4)
+def locally_answered(root: Path = FAQ_ROOT) -> frozenset[str]:
+    """Shared entries some municipality answers with its own local version (they depend on the place)."""
+    return frozenset(entry.overrides for folder in sorted(root.iterdir())
+                     if folder.is_dir() and folder.name != SHARED_LAYER
+                     for entry in load_layer(folder.name, root) if entry.overrides)
 
 
 def content_fingerprint(paths: Iterable[Path]) -> str:

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+import municipalities
 from assistant import nlg
 from base.catalog import catalog, text
 from base.definitions import LANGUAGES
@@ -88,3 +89,16 @@ def test_human_contact_lists_only_published_contacts() -> None:
 def test_unknown_language_slot_falls_back_to_english() -> None:
     message = nlg.render("utter_goodbye", {}, {"slots": {"language": "xx"}}).to_wire()
     assert message["text"] == text("en", "utter_goodbye")
+
+
+def test_a_national_answer_says_so_and_a_place_not_served_is_named_with_its_county() -> None:
+    national = nlg.render("utter_faq_answer", {"faq_id": "shared.registration.personnummer", "national": True},
+                          {"slots": {"language": "de"}})
+    assert national.text.startswith(text("de", "faq_national")) and national.meta.municipality is None
+    served = nlg.render("utter_not_served", {"place": "Vimmerby", "county": "Kalmar län"},
+                        {"slots": {"language": "pl"}})
+    assert served.text.startswith(text("pl", "utter_not_served", place="Vimmerby", municipality_list="Boden")[:20])
+    assert "Kalmar län" in served.text and "Luleå" in served.text
+    unknown_county = nlg.render("utter_not_served", {"place": "Pajala", "county": None}, {"slots": {"language": "en"}})
+    assert unknown_county.text == text("en", "utter_not_served", place="Pajala", municipality_list=", ".join(
+        m.name for m in municipalities.load_all().values()))

@@ -1,0 +1,43 @@
+"""action_answer_faq without a municipality: national answers at once, local ones after asking."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import ActionAnswerFaq
+from knowledge.content.entries import locally_answered
+
+
+def ask(text: str, intent: str, language: str = "en") -> tuple[list[dict], dict]:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], "metadata": {}}
+    tracker = Tracker("web:regional", {"language": language}, latest,
+                      [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerFaq().run(dispatcher, tracker, {}))
+    return dispatcher.messages, {event["name"]: event["value"] for event in events}
+
+
+def test_a_national_question_is_answered_at_once_without_asking_for_a_municipality() -> None:
+    messages, slots = ask("Do I need a personal identity number to open a bank account?", "registration")
+    [answer] = messages
+    assert answer["response"] == "utter_faq_answer" and answer["national"] is True
+    assert answer["faq_id"] == "shared.registration.bank_account" and answer["municipality"] is None
+    assert slots["pending_question"] is None
+
+
+def test_a_question_municipalities_answer_locally_asks_which_one_and_keeps_the_question() -> None:
+    assert "shared.schools.preschool_place" in locally_answered()
+    messages, slots = ask("How do I register my children for preschool?", "schools")
+    assert [m["response"] for m in messages] == ["utter_ask_municipality"]
+    assert slots["pending_question"] == "How do I register my children for preschool?"
+
+
+def test_a_place_the_region_does_not_serve_is_named_honestly_before_the_national_answer() -> None:
+    messages, _ = ask("Jag funderar på Vimmerby. Vad är ett personnummer?", "registration", "sv")
+    assert messages[0]["response"] == "utter_not_served"
+    assert (messages[0]["place"], messages[0]["county"]) == ("Vimmerby", "Kalmar län")
+    assert messages[1]["response"] == "utter_faq_answer"
+    assert messages[1]["faq_id"].startswith("shared.registration.personnummer")

@@ -35,6 +35,16 @@ class HostContact(BaseModel):
     email: str | None = None
     source: HttpUrl
 
+    @field_validator("web")
+    @classmethod
+    def _a_service_page(cls, value: HttpUrl | None) -> HttpUrl | None:
+        """Where newcomers are sent must be the relocation or citizen service, not a school or press page."""
+        path = (value.path or "").casefold() if value is not None else ""
+        wrong = [word for word in ("press", "skol", "school", "forskola", "utbildning") if word in path]
+        if wrong:
+            raise ValueError(f"looks like a {wrong[0]!r} page; point at the relocation or citizen service")
+        return value
+
 
 class OfficeHours(BaseModel):
     """When hosts are staffed, in the municipality's time zone. Set by the municipality."""

@@ -1,6 +1,9 @@
 """Tenant files: loading, and recognising municipality names in free text."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 import municipalities
 from municipalities import mentioned_in
@@ -37,3 +40,11 @@ def test_malformed_municipality_file_is_rejected(tmp_path) -> None:
     with pytest.raises(municipalities.ConfigError) as error:
         municipalities.load_file(path)
     assert "narnia.yml" in str(error.value) and "languages" in str(error.value)
+
+
+def test_a_contact_page_must_be_a_service_not_a_school_or_press_page(tmp_path: Path) -> None:
+    raw = yaml.safe_load((municipalities.CONFIG_DIR / "boden.yml").read_text(encoding="utf-8"))
+    raw["host_contact"]["web"] = "https://www.lulea.se/kommun--politik/press--och-informationsmaterial/x.html"
+    (tmp_path / "boden.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(municipalities.ConfigError, match=r"host_contact\.web.*press"):
+        municipalities.load_file(tmp_path / "boden.yml")

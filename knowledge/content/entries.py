@@ -34,6 +34,10 @@ _THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f.,'\u066c](?=\d{3}(?!\d))")
 _DIGITS = re.compile(r"\d+")
 
 
+#: An amount of money or a percentage: what docs/faq-format.md calls time-sensitive on its face.
+_AMOUNT = re.compile(r"\d[\d \u00a0.,]*\s*(kr\b|kronor|sek\b|%|procent|percent|euro|eur\b|€)", re.IGNORECASE)
+
+
 def numbers_in(text: str) -> set[str]:
     """The figures of a text, as integers written plainly (Arabic-Indic digits read as 0-9).
 
@@ -95,6 +99,9 @@ class FaqEntry(BaseModel):
         if differing:
             raise ValueError(f"answer: the figures differ from the {first} answer's ({'; '.join(differing)}); "
                              "write every figure with digits in every language")
+        if not self.time_sensitive and any(_AMOUNT.search(self.answer[lang]) for lang in REQUIRED_ANSWER_LANGUAGES):
+            raise ValueError("time_sensitive: the answer states an amount of money or a percentage, which can "
+                             "change; set time_sensitive: true (docs/faq-format.md)")
         if self.layer == SHARED_LAYER:
             missing = [lang for lang in LANGUAGES if not self.answer.get(lang, "").strip()]
             if missing:

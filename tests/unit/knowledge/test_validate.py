@@ -16,7 +16,11 @@ def test_repository_content_is_valid_and_complete() -> None:
     assert len(shared) >= 40
     for municipality in municipalities.load_all():
         own = [e for e in entries_for(municipality) if e.layer == municipality]
-        assert len(own) >= 25, municipality
+        # A municipality the research says little about still has what it does say, and an entry
+        # about itself that tells what the assistant cannot answer locally.
+        assert len(own) >= 5 and any(e.topic == "general" for e in own), municipality
+    for established in ("boden", "jokkmokk", "lulea", "skelleftea"):
+        assert len([e for e in entries_for(established) if e.layer == established]) >= 25, established
 
 
 def test_a_good_tree_has_no_problems(tmp_path: Path) -> None:
@@ -35,6 +39,8 @@ def test_a_good_tree_has_no_problems(tmp_path: Path) -> None:
         ({"answer": {"sv": "Svar.", "en": "Answer.", "xx": "?"}}, "answer"),
         ({"sources": ["not a url"]}, "sources.0"),
         ({"colour": "blue"}, "colour"),
+        ({"answer": {"sv": "Det kostar 250 kr.", "en": "It costs 250 SEK."}, "time_sensitive": False},
+         "time_sensitive"),
     ],
 )
 def test_malformed_entries_are_rejected_with_file_and_field(tmp_path: Path, change: dict, field: str) -> None:

@@ -1,9 +1,10 @@
 """Evaluate how well the assistant understands and answers, per language (`make eval`).
 
-Reads eval/utterances.yml (written independently of the training data) and prints, per language:
-intent accuracy (Rasa's NLU, parsed as the gateway's messages are: with the vector the gateway
-computes), FAQ top-1 accuracy (the entry the conversation answered with, or the first button of a
-close call), language-of-reply match, and fallback
+Reads eval/utterances.yml (written independently of the training data) and prints, per language
+and per municipality ("region": a conversation with none): intent accuracy (Rasa's NLU, parsed as
+the gateway's messages are: with the vector the gateway computes), FAQ top-1 accuracy (the entry the
+conversation answered with, or the first button of a close call), how often a confident answer
+(an answer given directly, no choices) was a right one, language-of-reply match, and fallback
 precision (of the replies that fell back, the share that should have). Languages without
 training data (nl, fr) are reported in a separate block.
 """
@@ -37,68 +38,87 @@ class Tally:
     faqs: list[bool] = field(default_factory=list)
     reply_language: list[bool] = field(default_factory=list)
     fallbacks: list[bool] = field(default_factory=list)  # for each fallback: was it expected?
+    confident: list[bool] = field(default_factory=list)  # for each direct answer: was it a right one?
+
+    def extend(self, other: Tally) -> None:
+        for name in ("intents", "faqs", "reply_language", "fallbacks", "confident"):
+            getattr(self, name).extend(getattr(other, name))
 
     @staticmethod
     def rate(values: list[bool]) -> str:
         return f"{sum(values) / len(values):.3f} ({len(values):>3})" if values else "   -       "
 
 
-def _reply_outcome(messages: list[dict]) -> tuple[str | None, str | None, bool]:
-    """(answered faq id or first choice, language of the last reply, fell back?)."""
-    faq_id, language, fell_back = None, None, False
+def _reply_outcome(messages: list[dict]) -> tuple[str | None, str | None, bool, bool]:
+    """(answered faq id or first choice, language of the last reply, fell back?, answered directly?)."""
+    faq_id, language, fell_back, direct = None, None, False, False
     for message in (BotMessage.from_wire(raw) for raw in messages):
         meta = message.meta
         language = meta.language or language
         if faq_id is None:
             faq_id = meta.faq_id or (meta.choices[0] if meta.choices else None)
+            direct = meta.faq_id is not None
         fell_back = fell_back or meta.response in FALLBACK_NOTICES or bool(meta.handoff_offered)
-    return faq_id, language, fell_back
+    return faq_id, language, fell_back, direct
 
 
-def evaluate(app_url: str, rasa_url: str, internal_token: str, items: list[dict]) -> dict[str, Tally]:
+#: The municipality label of an utterance sent without one (the regional entry point).
+REGION = "region"
+
+
+def evaluate(app_url: str, rasa_url: str, internal_token: str, items: list[dict]
+             ) -> tuple[dict[str, Tally], dict[str, Tally]]:
+    """Tallies per language and per municipality (the same utterances counted in both)."""
     tallies: dict[str, Tally] = defaultdict(Tally)
+    places: dict[str, Tally] = defaultdict(Tally)
     with httpx.Client(timeout=120) as client:
         for item in items:
-            tally = tallies[item["language"]]
+            tally = Tally()
             parsed = parse_like_the_gateway(client, rasa_url, internal_token, item["text"])
             predicted = parsed["intent"]["name"]
             expected_intent = item["intent"]
             tally.intents.append(
                 predicted == expected_intent or (expected_intent == "out_of_scope" and predicted in FALLBACK_INTENTS)
             )
-            body = {"message": item["text"], "municipality": item.get("municipality", "boden")}
+            municipality = item.get("municipality", "boden")  # null: a conversation with no municipality
+            body = {"message": item["text"], **({"municipality": municipality} if municipality else {})}
             messages = client.post(f"{app_url}/api/chat", json=body).json()["messages"]  # a new conversation each
-            faq_id, language, fell_back = _reply_outcome(messages)
+            faq_id, language, fell_back, direct = _reply_outcome(messages)
             expected_faqs = item.get("faq_ids") or []
             if expected_faqs:
                 tally.faqs.append(faq_id in expected_faqs)
+            if direct:
+                tally.confident.append(faq_id in expected_faqs)
             expected_language = item["language"] if item["language"] in LANGUAGES else FALLBACK_LANGUAGE
             tally.reply_language.append(language == expected_language)
             if fell_back or (faq_id is None and expected_intent in FALLBACK_INTENTS):
                 tally.fallbacks.append(not expected_faqs)
-    return tallies
+            tallies[item["language"]].extend(tally)
+            places[municipality or REGION].extend(tally)
+    return tallies, places
 
 
-def report(tallies: dict[str, Tally]) -> None:
-    header = f"{'language':<9} {'intent acc':<13} {'FAQ top-1':<13} {'reply lang':<13} {'fallback prec':<13}"
+def report(tallies: dict[str, Tally], places: dict[str, Tally]) -> None:
+    def row(label: str, tally: Tally) -> str:
+        return (f"{label:<11} {Tally.rate(tally.intents):<13} {Tally.rate(tally.faqs):<13} "
+                f"{Tally.rate(tally.confident):<13} {Tally.rate(tally.reply_language):<13} "
+                f"{Tally.rate(tally.fallbacks):<13}")
 
-    def block(title: str, languages: list[str]) -> None:
-        print(f"\n{title}\n{header}")
+    def block(title: str, kind: str, groups: dict[str, Tally], labels: list[str]) -> None:
+        print(f"\n{title}\n{kind:<11} {'intent acc':<13} {'FAQ top-1':<13} {'confident ok':<13} "
+              f"{'reply lang':<13} {'fallback prec':<13}")
         total = Tally()
-        for lang in languages:
-            tally = tallies[lang]
-            for name in ("intents", "faqs", "reply_language", "fallbacks"):
-                getattr(total, name).extend(getattr(tally, name))
-            print(f"{lang:<9} {Tally.rate(tally.intents):<13} {Tally.rate(tally.faqs):<13} "
-                  f"{Tally.rate(tally.reply_language):<13} {Tally.rate(tally.fallbacks):<13}")
-        print(f"{'overall':<9} {Tally.rate(total.intents):<13} {Tally.rate(total.faqs):<13} "
-              f"{Tally.rate(total.reply_language):<13} {Tally.rate(total.fallbacks):<13}")
+        for label in labels:
+            total.extend(groups[label])
+            print(row(label, groups[label]))
+        print(row("overall", total))
 
     trained = [lang for lang in LANGUAGES if lang in tallies]
     untrained = sorted(lang for lang in tallies if lang not in LANGUAGES)
-    block("Languages with training data", trained)
+    block("Languages with training data", "language", tallies, trained)
     if untrained:
-        block("Languages WITHOUT training data (replies expected in English)", untrained)
+        block("Languages WITHOUT training data (replies expected in English)", "language", tallies, untrained)
+    block("Per municipality (region: no municipality chosen)", "place", places, sorted(places))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     items = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
     with (tempfile.TemporaryDirectory() as tmp,
           running(on_free_ports(Path(tmp), rate_limits=UNLIMITED), log_dir=Path(tmp)) as stack):
-        tallies = evaluate(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(), items)
+        tallies, places = evaluate(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(),
+                                   items)
     print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
-    report(tallies)
+    report(tallies, places)
     return 0
 

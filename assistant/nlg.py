@@ -44,29 +44,25 @@ def contact_lines(place: municipalities.Municipality, language: str) -> list[str
 
 
 def _question_for(entry: FaqEntry, language: str) -> str:
-    questions = entry.questions.get(language) or entry.questions[FALLBACK_LANGUAGE]
-    return questions[0]
+    return entry.questions[language][0]
 
 
 def _faq_answer(arguments: dict[str, Any], language: str, place: municipalities.Municipality | None) -> BotMessage:
     entry = entry_by_id(str(arguments.get("faq_id")))
     if entry is None:
         return BotMessage(text=text(language, "utter_default"))
-    body, answer_language = entry.answer_in(language)
     parts = []
     if arguments.get("national"):
         parts.append(text(language, "faq_national"))
     if arguments.get("other_municipality") and place is not None:
         parts.append(text(language, "faq_other_municipality", municipality_name=place.name))
-    if answer_language != language:
-        parts.append(text(language, "faq_fallback_language"))
-    parts.append(body.strip())
+    parts.append(entry.answer[language].strip())
     if entry.time_sensitive:
         parts.append(text(language, "faq_time_sensitive"))
     sources = [str(url) for url in entry.sources]
     parts.append(text(language, "faq_source", sources=" ".join(sources)))
     meta = Meta(response="utter_faq_answer", faq_id=entry.id, topic=entry.topic,
-                municipality=place.id if place else None, language=language, answer_language=answer_language,
+                municipality=place.id if place else None, language=language,
                 score=arguments.get("score"), sources=sources, time_sensitive=entry.time_sensitive,
                 verified=entry.verified.isoformat())
     return BotMessage(text="\n\n".join(parts), meta=meta)

@@ -66,14 +66,12 @@ class Meta:
 
     #: The response (catalog key) the text was rendered from, e.g. ``utter_faq_answer``.
     response: str | None = None
-    #: The person's language, which the text is written in (but see ``answer_language``).
+    #: The person's language, which the text is written in.
     language: str | None = None
     municipality: str | None = None
     # An FAQ answer.
     faq_id: str | None = None
     topic: str | None = None
-    #: The language of the FAQ text itself: English when the entry lacks the person's language.
-    answer_language: str | None = None
     score: float | None = None
     sources: list[str] | None = None
     time_sensitive: bool | None = None

@@ -102,21 +102,15 @@ class FaqEntry(BaseModel):
         if not self.time_sensitive and any(_AMOUNT.search(self.answer[lang]) for lang in REQUIRED_ANSWER_LANGUAGES):
             raise ValueError("time_sensitive: the answer states an amount of money or a percentage, which can "
                              "change; set time_sensitive: true (docs/faq-format.md)")
-        if self.layer == SHARED_LAYER:
-            missing = [lang for lang in LANGUAGES if not self.answer.get(lang, "").strip()]
-            if missing:
-                raise ValueError(f"answer: the shared layer must answer in every language; missing {missing}")
-            if self.overrides:
-                raise ValueError("overrides: only a municipality's entry can override a shared one")
+        missing = [lang for lang in LANGUAGES if not self.answer.get(lang, "").strip()]
+        if missing:
+            raise ValueError(f"answer: every entry answers in every language; missing {missing}")
+        unasked = [lang for lang in LANGUAGES if not any(q.strip() for q in self.questions.get(lang, []))]
+        if unasked:
+            raise ValueError(f"questions: every entry needs a phrasing in every language; missing {unasked}")
+        if self.layer == SHARED_LAYER and self.overrides:
+            raise ValueError("overrides: only a municipality's entry can override a shared one")
         return self
-
-    def answer_in(self, language: str) -> tuple[str, str]:
-        """The answer text and the language it is really in (English when missing)."""
-        if language in self.answer:
-            return self.answer[language], language
-        from base.definitions import FALLBACK_LANGUAGE
-
-        return self.answer[FALLBACK_LANGUAGE], FALLBACK_LANGUAGE
 
 
 def _format_error(path: Path, error: ValidationError) -> str:

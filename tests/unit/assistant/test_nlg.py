@@ -1,4 +1,4 @@
-"""The NLG endpoint's rendering: language, fallbacks, notices, sources and metadata."""
+"""The NLG endpoint's rendering: language, notices, sources and metadata."""
 
 import datetime as dt
 
@@ -13,8 +13,10 @@ from knowledge.content.entries import FaqEntry
 LOCAL = FaqEntry(
     id="boden.housing.test",
     topic="housing",
-    questions={"sv": ["Hyra i Boden?", "Bostadskö?"], "en": ["Rent in Boden?", "Housing queue?"]},
-    answer={"sv": "Svenskt svar.", "en": "English answer."},
+    questions={"sv": ["Hyra i Boden?", "Bostadskö?"], "en": ["Rent in Boden?", "Housing queue?"],
+               **{lang: [f"Question ({lang})?"] for lang in LANGUAGES if lang not in ("sv", "en")}},
+    answer={"sv": "Svenskt svar.", "en": "English answer.",
+            **{lang: f"Answer ({lang})." for lang in LANGUAGES if lang not in ("sv", "en")}},
     sources=["https://bodenbo.se/?p=7937"],
     verified=dt.date(2026, 11, 23),
     time_sensitive=True,
@@ -42,17 +44,15 @@ def test_answer_carries_metadata_sources_and_time_notice(local_entry: FaqEntry) 
     assert message["text"].endswith(text("sv", "faq_source", sources="https://bodenbo.se/?p=7937"))
     assert message["custom"] == {
         "response": "utter_faq_answer", "faq_id": LOCAL.id, "topic": "housing", "municipality": "boden",
-        "language": "sv", "answer_language": "sv", "score": 0.91, "sources": ["https://bodenbo.se/?p=7937"],
+        "language": "sv", "score": 0.91, "sources": ["https://bodenbo.se/?p=7937"],
         "time_sensitive": True, "verified": "2026-11-23",
     }
 
 
-def test_missing_translation_answers_in_english_and_says_so_in_the_persons_language(local_entry) -> None:
+def test_the_answer_is_in_the_persons_language(local_entry) -> None:
     message = nlg.render("utter_faq_answer", {"faq_id": LOCAL.id, "municipality": "boden"},
                          {"slots": {"language": "pl"}}).to_wire()
-    assert message["text"].startswith(text("pl", "faq_fallback_language"))
-    assert "English answer." in message["text"]
-    assert message["custom"]["language"] == "pl" and message["custom"]["answer_language"] == "en"
+    assert message["text"].startswith("Answer (pl).") and message["custom"]["language"] == "pl"
 
 
 def test_answer_from_another_municipality_says_which(local_entry) -> None:

@@ -16,7 +16,7 @@ from base.messages import BotMessage, Button, Meta, RasaMetadata
 FAQ_ANSWER = {
     "text": "Du ställer dig i bostadskön hos Bodens Energi och Bostäder.",
     "custom": {"response": "utter_faq_answer", "language": "sv", "municipality": "boden", "faq_id": "boden-housing-3",
-               "topic": "housing", "answer_language": "en", "score": 0.8125,
+               "topic": "housing", "score": 0.8125,
                "sources": ["https://www.boden.se/bostad", "https://www.bebo.se"], "time_sensitive": True,
                "verified": "2025-09-01"},
     "image": "https://www.boden.se/logo.png",

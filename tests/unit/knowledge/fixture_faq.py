@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from base.definitions import LANGUAGES
 from knowledge.model.encoder import shared_encoder
 from knowledge.search.encoders import SparseEncoder
 
@@ -119,7 +120,7 @@ SHARED = {
             "uk": "Телефонуйте 1177, щоб цілодобово отримати медичну консультацію. У разі загрози життю "
                   "телефонуйте 112.",
             "ar": "اتصل بالرقم 1177 للحصول على استشارة طبية على مدار الساعة. في حالة تهدد الحياة اتصل بالرقم 112.",
-            "es": "Llama al 1177 para recibir consejo sanitario las 24 horas. En una emergencia con riesgo para la "
+            "es": "Llama al 1177 para recibir consejo sanitario a cualquier hora. En una emergencia con riesgo para la "
                   "vida, llama al 112.",
         },
     },
@@ -156,13 +157,20 @@ LOCAL = {
 }
 
 
+def _in_every_language(entry: dict) -> dict:
+    """The content rules want every language; the fixture's missing ones repeat its English text."""
+    questions = {lang: entry["questions"].get(lang) or entry["questions"]["en"][:1] for lang in LANGUAGES}
+    answer = {lang: entry["answer"].get(lang) or entry["answer"]["en"] for lang in LANGUAGES}
+    return {**entry, "questions": questions, "answer": answer}
+
+
 def write_faq(root: Path) -> Path:
     """The fixture FAQ under ``root`` (shared/ and testby/), as the content loaders expect it."""
     for layer, entries in (("shared", SHARED), (MUNICIPALITY, LOCAL)):
         folder = root / layer
         folder.mkdir(parents=True, exist_ok=True)
         for name, entry in entries.items():
-            data = {**entry, "sources": SOURCE, "verified": "2026-11-01"}
+            data = {**_in_every_language(entry), "sources": SOURCE, "verified": "2026-11-01"}
             (folder / f"{name}.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     return root
 

@@ -96,7 +96,7 @@ def test_rasa_down_apologises_offers_the_host_and_keeps_the_message(database_url
     assert replies[0].meta.response == "utter_service_unavailable"
     assert replies[0].meta.language == "de"
     assert replies[0].text.startswith(catalog_text("de", "utter_service_unavailable"))
-    assert "flyttatillboden.se" in replies[0].text  # Boden's published relocation service
+    assert "organiserad-inflyttningsservice" in replies[0].text  # Boden's published relocation service
     assert transcript[0].text == "Wie finde ich eine Wohnung in Boden?"
     assert transcript[0].status == "unanswered"
 
@@ -234,7 +234,7 @@ def test_handoffs_per_municipality_are_limited_and_the_person_gets_the_contact_i
     assert first[-1].meta.response == "handoff_ask_method"
     assert second[-1].meta.response == "handoff_busy"
     assert second[-1].text.startswith(catalog_text("sv", "handoff_busy", municipality_name="Boden"))
-    assert "flyttatillboden.se" in second[-1].text  # the published contact, so nobody is left without help
+    assert "organiserad-inflyttningsservice" in second[-1].text  # the published contact, so nobody is left without help
 
 
 def test_a_typed_deletion_confirmation_without_the_question_deletes_nothing(database_url: str) -> None:

@@ -20,6 +20,9 @@ from assistant.language import choose_language, normalise_code, requested_langua
 from base.definitions import MAX_MESSAGE_CHARS
 from base.messages import RasaMetadata
 
+#: Below this NLU confidence a short message does not switch the conversation's language.
+UNSURE = 0.8
+
 
 def first_user_message_of_session(tracker: Tracker) -> bool:
     user_turns = 0
@@ -71,10 +74,13 @@ def decide_language(tracker: Tracker) -> str:
     if requested is None and intent == "change_language":
         requested = requested_language(text)
     current = tracker.get_slot("language")
-    not_understood = intent == "nlu_fallback" or (intent == "out_of_scope" and len(text) < 40)
+    confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
+    short = len(text) < 40
+    not_understood = intent == "nlu_fallback" or (short and (intent == "out_of_scope" or confidence < UNSURE))
     if requested is None and not_understood and current:
-        # Gibberish (now mostly classified out_of_scope) can look confidently German to langdetect;
-        # a short off-topic message is not enough evidence to switch the conversation's language.
+        # Gibberish can look confidently German to langdetect ("xqzv blorf wuggle?": de, 0.99999);
+        # a short message the NLU did not understand, or was unsure about, is not enough evidence
+        # to switch the conversation's language.
         return current
     return choose_language(
         text,

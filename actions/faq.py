@@ -69,6 +69,16 @@ def answer_payload(entry_id: str, municipality: str, language: str, score: float
     }
 
 
+#: At or above this NLU confidence an out_of_scope message gets no FAQ choices (nonsense would).
+OFF_TOPIC_CONFIDENCE = 0.9
+
+
+def _surely_off_topic(tracker: Tracker) -> bool:
+    """The NLU is sure the message is off-topic: close calls of the index are then noise, not choices."""
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_CONFIDENCE
+
+
 def topic_of(tracker: Tracker) -> str | None:
     intent = tracker.latest_message.get("intent") or {}
     if intent.get("name") in TOPIC_INTENTS and float(intent.get("confidence") or 0) >= TOPIC_CONFIDENCE:
@@ -145,7 +155,7 @@ async def answer(
         best = decision.hits[0]
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
-    if decision.outcome == "choices":
+    if decision.outcome == "choices" and not _surely_off_topic(tracker):
         dispatcher.utter_message(
             response="utter_faq_choices",
             faq_ids=[hit.faq_id for hit in decision.hits],

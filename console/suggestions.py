@@ -6,6 +6,7 @@ must not hold up the event loop that serves every other host and newcomer.
 
 from __future__ import annotations
 
+from base.definitions import FALLBACK_LANGUAGE
 from base.workers import off_loop
 from handoff.records import Handoff
 from knowledge.content.entries import entry_by_id
@@ -24,9 +25,12 @@ async def suggestions(handoff: Handoff, transcript: list[StoredMessage], host_la
         entry = entry_by_id(hit.faq_id)
         if entry is None:
             continue
-        for_host, _ = entry.answer_in(host_language)
-        for_person, person_language = entry.answer_in(handoff.language)
-        questions = entry.questions.get(host_language) or next(iter(entry.questions.values()))
+        # Every entry answers in every language the product speaks; a console language outside them
+        # (none today) would read the English text.
+        person_language = handoff.language if handoff.language in entry.answer else FALLBACK_LANGUAGE
+        for_host = entry.answer.get(host_language) or entry.answer[FALLBACK_LANGUAGE]
+        for_person = entry.answer[person_language]
+        questions = entry.questions.get(host_language) or entry.questions[FALLBACK_LANGUAGE]
         found.append({"id": entry.id, "question": questions[0], "for_host": for_host, "for_person": for_person,
                       "person_language": person_language})
     return found

@@ -154,7 +154,7 @@ def test_a_close_call_button_answers_its_question(chat) -> None:
 def test_rasa_classifies_with_the_gateways_vector_and_does_not_store_it(stack, chat) -> None:
     """The gateway computes the message's e5 vector once; Rasa parses with it and keeps its tracker small."""
     conversation = chat("lulea", "es")
-    [answer] = faq_answers(conversation.send("¿Necesito neumáticos de invierno en Luleå?"))
+    [answer] = faq_replies(conversation.send("¿Necesito neumáticos de invierno en Luleå?"))  # answer or choices
     assert answer["custom"]["language"] == "es"
     token = stack.settings.rasa_token.get_secret_value()
     tracker = httpx.get(f"{stack.rasa_url}/conversations/{conversation.conversation_id}/tracker",

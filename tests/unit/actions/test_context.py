@@ -90,3 +90,14 @@ def test_a_message_the_nlu_did_not_understand_keeps_the_language() -> None:
     events, _ = run(tracker("xqzv blorf wuggle?", intent="nlu_fallback",
                             slots={"language": "en", "municipality": "boden"}, earlier_user_turns=1))
     assert not [e for e in events if e["name"] == "language"]
+
+
+def test_short_gibberish_the_nlu_is_unsure_about_keeps_the_conversations_language() -> None:
+    unsure = tracker("xqzv blorf wuggle?", intent="schools", slots={"language": "en"}, earlier_user_turns=1)
+    unsure.latest_message["intent"]["confidence"] = 0.71  # what a trained model really gave it
+    events, _ = run(unsure)
+    assert not any(event["name"] == "language" for event in events)  # langdetect says German, 0.99999
+    sure = tracker("Jak znaleźć mieszkanie w Boden?", intent="housing", slots={"language": "en"},
+                   earlier_user_turns=1)
+    events, _ = run(sure)
+    assert {"event": "slot", "name": "language", "value": "pl", "timestamp": None} in events

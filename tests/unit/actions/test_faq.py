@@ -11,9 +11,10 @@ from actions.faq import ActionAnswerFaq
 from knowledge.content.entries import locally_answered
 
 
-def ask(text: str, intent: str, language: str = "en") -> tuple[list[dict], dict]:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], "metadata": {}}
-    tracker = Tracker("web:regional", {"language": language}, latest,
+def ask(text: str, intent: str, language: str = "en", municipality: str | None = None,
+        confidence: float = 0.9) -> tuple[list[dict], dict]:
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [], "metadata": {}}
+    tracker = Tracker("web:regional", {"language": language, "municipality": municipality}, latest,
                       [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionAnswerFaq().run(dispatcher, tracker, {}))
@@ -41,3 +42,9 @@ def test_a_place_the_region_does_not_serve_is_named_honestly_before_the_national
     assert (messages[0]["place"], messages[0]["county"]) == ("Vimmerby", "Kalmar län")
     assert messages[1]["response"] == "utter_faq_answer"
     assert messages[1]["faq_id"].startswith("shared.registration.personnummer")
+
+
+def test_nonsense_the_nlu_is_sure_is_off_topic_gets_no_choices() -> None:
+    messages, slots = ask("qwxz vlorp zzkt?", "out_of_scope", municipality="skelleftea", confidence=0.96)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    assert slots["failed_attempts"] == 1  # counted: a second one offers a relocation host

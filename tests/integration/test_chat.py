@@ -96,7 +96,7 @@ def test_unanswerable_twice_offers_a_human_host(chat) -> None:
 
 def test_without_municipality_the_bot_asks_and_then_answers_the_question(chat) -> None:
     conversation = chat(None, "en")
-    asked = conversation.send("How do I register my children for preschool?")
+    asked = conversation.send("How much does preschool cost for my children?")
     ask = asked[-1]
     assert ask["text"] == catalog_text("en", "utter_ask_municipality")
     titles = {button["title"] for button in ask["buttons"]}

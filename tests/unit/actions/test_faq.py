@@ -30,10 +30,10 @@ def test_a_national_question_is_answered_at_once_without_asking_for_a_municipali
 
 
 def test_a_question_municipalities_answer_locally_asks_which_one_and_keeps_the_question() -> None:
-    assert "shared.schools.preschool_place" in locally_answered()
-    messages, slots = ask("How do I register my children for preschool?", "schools")
+    assert "shared.schools.preschool_fees" in locally_answered()
+    messages, slots = ask("How much does preschool cost for my children?", "schools")
     assert [m["response"] for m in messages] == ["utter_ask_municipality"]
-    assert slots["pending_question"] == "How do I register my children for preschool?"
+    assert slots["pending_question"] == "How much does preschool cost for my children?"
 
 
 def test_a_place_the_region_does_not_serve_is_named_honestly_before_the_national_answer() -> None:

@@ -28,6 +28,11 @@ def test_every_contact_names_its_source() -> None:
         ("Bodens kommun förskola", ["boden"]),
         ("I like bodega food", []),
         ("JOKKMOKK winter market", ["jokkmokk"]),
+        # Finnish names and case endings: "in Luleå", "from Luleå", "to Haparanda"
+        ("Miten löydän asunnon Luulajasta?", ["lulea"]),
+        ("Onko Luleåssa ja Kiirunassa kouluja?", ["lulea", "kiruna"]),
+        ("Muutamme Haaparannalle", ["haparanda"]),
+        ("Päiväkoti Jällivaarassa", ["gallivare"]),
     ],
 )
 def test_mentions_are_found_case_and_accent_insensitively(text: str, expected: list[str]) -> None:

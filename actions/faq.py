@@ -20,7 +20,8 @@ from base.definitions import LANGUAGES, TOPIC_INTENTS
 from base.metrics import stage
 from base.workers import off_loop
 from knowledge.content.entries import SHARED_LAYER, entries_for, locally_answered
-from knowledge.search.retriever import Hit, shared_retriever
+from knowledge.search.decision import Decision, Hit, Outcome
+from knowledge.search.retriever import shared_retriever
 from municipalities import fold
 
 #: Below this NLU confidence the intent is too unsure to narrow the search by topic.
@@ -42,12 +43,23 @@ def exact_question(text: str, municipality: str) -> str | None:
     return _questions(municipality).get(fold(text).strip(" ?!.¿¡؟"))
 
 
-def _look_up(text: str, municipality: str, language: str, topic: str | None) -> tuple[str | None, list[Hit]]:
-    """The entry this text is a phrasing of, word for word; otherwise the index's hits."""
+def _look_up(text: str, municipality: str, language: str, topic: str | None) -> Decision:
+    """A certain answer when this text is an entry's phrasing word for word; otherwise the judge's decision.
+
+    Looking up the phrasings (read from the content on first use, 200-300 ms a municipality),
+    embedding and searching are CPU work: callers run this on a worker thread (``find``).
+    """
     exact = exact_question(text, municipality)
-    if exact is not None:
-        return exact, []
-    return None, shared_retriever().search(text, municipality, language, topic)
+    if exact is not None:  # a button of a close call, or a question asked word for word
+        return Decision(Outcome.ANSWER, [Hit(exact, "", 1.0, 1.0, 1.0, 1.0, None)], 1.0)
+    retriever = shared_retriever()
+    return retriever.decide(retriever.search(text, municipality, language, topic), topic)
+
+
+async def find(text: str, municipality: str, language: str, tracker: Tracker) -> Decision:
+    """What the index holds for this message (in a worker thread, so the event loop serves everyone else)."""
+    with stage("retrieval: whole search, waiting for a worker included"):
+        return await off_loop(_look_up, text, municipality, language, topic_of(tracker))
 
 
 def warm() -> None:
@@ -111,24 +123,25 @@ async def answer_for_the_region(
     """No municipality yet: answer what is the same everywhere, ask only when the answer depends on the place.
 
     A confident answer from the shared layer that no municipality answers with its own version is
-    national (tax, EU citizens' right to stay, winter tyres): it is given at once. Anything else —
-    a close call, nothing found, or a topic municipalities answer locally — asks for the
-    municipality and keeps the question for after. A place the deployment does not serve is said so
-    first, and then only national facts are given.
+    national (tax, EU citizens' right to stay, winter tyres): it is given at once, and a close call
+    among such entries is offered as choices. Anything else — nothing found, or an entry some
+    municipality answers locally — asks for the municipality and keeps the question for after. A
+    place the deployment does not serve is said so first, and then only national facts are given.
     """
     elsewhere = municipalities.not_served_in(text)
     if elsewhere is not None:
         dispatcher.utter_message(response="utter_not_served", place=elsewhere.name, county=elsewhere.county,
                                  language=language)
-    with stage("retrieval: whole search, waiting for a worker included"):
-        exact, hits = await off_loop(_look_up, text, SHARED_LAYER, language, topic_of(tracker))
-    best = exact
-    if best is None:
-        decision = shared_retriever().decide(hits)
-        best = decision.hits[0].faq_id if decision.outcome == "answer" else None
-    if best is not None and best not in locally_answered():
-        dispatcher.utter_message(response="utter_faq_answer", faq_id=best, municipality=None, language=language,
-                                 national=True)
+    decision = await find(text, SHARED_LAYER, language, tracker)
+    national = all(hit.faq_id not in locally_answered() for hit in decision.hits)
+    if decision.outcome is Outcome.ANSWER and national:
+        dispatcher.utter_message(response="utter_faq_answer", faq_id=decision.hits[0].faq_id, municipality=None,
+                                 language=language, national=True)
+        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+    if decision.outcome is Outcome.CHOICES and national and not _surely_off_topic(tracker):
+        dispatcher.utter_message(response="utter_faq_choices", faq_ids=[hit.faq_id for hit in decision.hits],
+                                 scores=[round(float(hit.score), 4) for hit in decision.hits], municipality=None,
+                                 language=language)
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
     dispatcher.utter_message(response="utter_ask_municipality", language=language)
     return [SlotSet("pending_question", None if elsewhere is not None else text)]
@@ -143,19 +156,12 @@ async def answer(
     other: bool = False,
 ) -> list[dict[str, Any]]:
     """Search the municipality's index and reply with the outcome; returns the slot events."""
-    # Looking up the phrasings (read from the content on first use, 200-300 ms a municipality),
-    # embedding and searching are CPU work: a worker thread, so the event loop serves everyone else.
-    with stage("retrieval: whole search, waiting for a worker included"):
-        exact, hits = await off_loop(_look_up, text, municipality, language, topic_of(tracker))
-    if exact is not None:  # a button of a close call, or a question asked word for word
-        dispatcher.utter_message(**answer_payload(exact, municipality, language, 1.0, other))
-        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
-    decision = shared_retriever().decide(hits)
-    if decision.outcome == "answer":
+    decision = await find(text, municipality, language, tracker)
+    if decision.outcome is Outcome.ANSWER:
         best = decision.hits[0]
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))
         return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
-    if decision.outcome == "choices" and not _surely_off_topic(tracker):
+    if decision.outcome is Outcome.CHOICES and not _surely_off_topic(tracker):
         dispatcher.utter_message(
             response="utter_faq_choices",
             faq_ids=[hit.faq_id for hit in decision.hits],

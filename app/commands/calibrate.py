@@ -1,8 +1,9 @@
-"""Calibrate the answer thresholds on the product's own FAQ (held-out phrasings, off-topic messages).
+"""Fit the answer decision for precision (SweFAQ dev, the own FAQ's held-out phrasings, off-topic messages).
 
-Writes them into the retriever's thresholds.json and prints the figures behind them as JSON
-(``knowledge.tuning.calibrate``). Run ``python -m app swefaq calibrate`` first when the fusion
-weights should change.
+Writes the judge's weights and the probabilities at which it answers and offers choices into the
+retriever's thresholds.json, with the figures behind them, and prints those figures as JSON
+(``knowledge.tuning.precision``). Run ``python -m app swefaq calibrate`` first when the fusion
+weights should change: the decision is fitted on the fused scores.
 """
 
 from __future__ import annotations
@@ -10,10 +11,24 @@ from __future__ import annotations
 import argparse
 import json
 
-from knowledge.tuning.calibrate import calibrate
+from knowledge.search.encoders import CachedEmbedder, CachedSparse, shared_sparse
+from knowledge.search.retriever import THRESHOLDS_PATH, Retriever, load_settings
+from knowledge.tuning.precision import eval_set_askings, figures, fit, judge_dict
+from knowledge.tuning.swefaq import ENCODINGS_DIR
 
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m app calibrate", description=__doc__.split("\n")[0]).parse_args(argv)
-    print(json.dumps(calibrate(), indent=2, ensure_ascii=False))
+    from knowledge.model.encoder import shared_encoder
+
+    embedder = CachedEmbedder(shared_encoder(), ENCODINGS_DIR)
+    sparse = CachedSparse(shared_sparse(), ENCODINGS_DIR)
+    settings = json.loads(THRESHOLDS_PATH.read_text("utf-8"))
+    judge, report = fit(embedder, sparse, load_settings().fusion)
+    retriever = Retriever(embedder=embedder, sparse=sparse)
+    report["evaluation set (never fitted on)"] = figures(eval_set_askings(retriever), judge)
+    settings["decision"] = judge_dict(judge)
+    settings["decision_how"] = report
+    THRESHOLDS_PATH.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(json.dumps({"decision": settings["decision"], **report}, indent=2, ensure_ascii=False))
     return 0

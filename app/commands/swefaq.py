@@ -1,8 +1,9 @@
-"""SweFAQ v2.0: benchmark the FAQ retriever (``bench``) or calibrate its weights and thresholds (``calibrate``).
+"""SweFAQ v2.0: benchmark the FAQ retriever (``bench``) or calibrate its fusion weights (``calibrate``).
 
-``bench`` prints dev and test figures beside the brief's baseline; ``calibrate`` chooses the fusion
-weights, topic boost and thresholds on dev and writes them to the retriever's thresholds.json
-(``knowledge.tuning.swefaq``). ``--json`` prints the raw figures instead.
+``bench`` prints dev and test figures beside the brief's baseline, and how the answer decision
+treats them (with the right answer in the index and left out); ``calibrate`` chooses the fusion
+weights and topic boost on dev, checked by cross-validation, and writes them to the retriever's
+thresholds.json (``knowledge.tuning.swefaq``). ``--json`` prints the raw figures instead.
 """
 
 from __future__ import annotations
@@ -21,9 +22,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "calibrate":
         result = calibrate()
-        print(json.dumps({k: result[k] for k in ("fusion", "thresholds")}, indent=2))
+        print(json.dumps({"fusion": result["fusion"], "chosen": result["how"]["fusion"]}, indent=2))
         print(json.dumps(result["how"], indent=2, ensure_ascii=False) if args.json else f"written to {THRESHOLDS_PATH}")
     else:
         report = bench()
+        report["decisions"] = decisions()
         print(json.dumps(report, indent=2)) if args.json else print_bench(report)
+        if not args.json:
+            for name, row in report["decisions"].items():
+                print(f"\nanswer decision on {name}: {row}")
     return 0
+
+
+def decisions() -> dict[str, dict]:
+    """How the calibrated judge treats dev and test, right answer present and left out."""
+    import numpy as np
+
+    from knowledge.model.encoder import shared_encoder
+    from knowledge.search.encoders import CachedEmbedder, CachedSparse, shared_sparse
+    from knowledge.search.retriever import load_settings
+    from knowledge.tuning.precision import SEED, figures, swefaq_askings
+    from knowledge.tuning.swefaq import ENCODINGS_DIR, load_split
+
+    embedder = CachedEmbedder(shared_encoder(), ENCODINGS_DIR)
+    sparse = CachedSparse(shared_sparse(), ENCODINGS_DIR)
+    settings, rng = load_settings(), np.random.default_rng(SEED)
+    return {f"SweFAQ {name}": figures(swefaq_askings(load_split(name), embedder, sparse, settings.fusion, rng),
+                                      settings.judge) for name in ("dev", "test")}

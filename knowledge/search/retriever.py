@@ -1,4 +1,4 @@
-"""Hybrid FAQ retrieval for one municipality, and the answer / choices / nothing decision.
+"""Hybrid FAQ retrieval for one municipality; the answer / choices / nothing decision is ``decision``'s.
 
 Scoring: every entry gets four component scores from ``knowledge.search.index.FaqIndex`` (best cosine
 among its short question-like texts, best cosine of its whole answers, IDF-coverage BM25, sparse
@@ -8,11 +8,11 @@ four with weights that sum to one, so it lies in [0, 1] and is an *absolute* sco
 number means the same confidence for every query, which is what thresholds need (reciprocal
 rank fusion or per-query max-normalisation would give every query's best hit full marks).
 
-The weights and the decision thresholds are not guessed: ``python -m app swefaq calibrate``
-(``knowledge.tuning.swefaq``) chooses them on SweFAQ dev, ``python -m app calibrate``
-(``knowledge.tuning.calibrate``) adjusts the thresholds to the product's own FAQ, and both write
-them with the figures that justify them to ``thresholds.json`` beside this module
-(``THRESHOLDS_PATH``); this module only reads that file.
+The weights and the decision are not guessed: ``python -m app swefaq calibrate``
+(``knowledge.tuning.swefaq``) chooses the weights on SweFAQ dev, checked by cross-validation,
+``python -m app calibrate`` (``knowledge.tuning.precision``) fits the decision on SweFAQ dev and the
+product's own held-out phrasings, and both write what they chose with the figures that justify it
+to ``thresholds.json`` beside this module (``THRESHOLDS_PATH``); this module only reads that file.
 
 When the NLU names a topic, entries of that topic get a small additive boost (soft: a clearly
 better entry of another topic still wins, because intent classification is itself uncertain).
@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import numpy as np
 from base.definitions import MAX_MESSAGE_CHARS
 from base.metrics import stage
 from knowledge.content.entries import FAQ_ROOT, FaqEntry
+from knowledge.search.decision import Decision, Hit, Judge
 from knowledge.search.encoders import Embedder, SparseEncoder, encode_query, shared_sparse
 from knowledge.search.index import Components, FaqIndex
 from knowledge.search.store import INDEX_ROOT, load
@@ -86,83 +86,55 @@ def rescale_cosine(cosine: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """ANSWER when top >= answer and top - second >= margin; NONE when top < choices_floor."""
-
-    answer: float = 0.5
-    margin: float = 0.03
-    choices_floor: float = 0.35
-    max_choices: int = 3
-
-
-@dataclass(frozen=True)
 class Settings:
     fusion: Fusion = field(default_factory=Fusion)
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    judge: Judge = field(default_factory=Judge)
     calibrated: bool = False
 
 
 @lru_cache(maxsize=4)
 def load_settings(path: Path = THRESHOLDS_PATH) -> Settings:
-    """The calibrated fusion weights and thresholds; defaults (flagged uncalibrated) if absent."""
+    """The calibrated fusion weights and answer decision; defaults (flagged uncalibrated) if absent."""
     try:
         data: dict[str, Any] = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return Settings()
-    return Settings(Fusion(**data["fusion"]), Thresholds(**data["thresholds"]), calibrated=True)
+    judge = data["decision"]
+    return Settings(
+        Fusion(**data["fusion"]),
+        Judge(tuple(judge["weights"]), judge["bias"], judge["answer_at"], judge["choices_at"],
+              judge["choices_spread"], judge["max_choices"]),
+        calibrated=True,
+    )
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One FAQ entry found for a query.
+def rank(parts: Components, keys: Sequence[str], topics: Sequence[str], fusion: Fusion, topic: str | None = None,
+         k: int = 5, entries: Sequence[FaqEntry] | None = None, without: int | None = None) -> list[Hit]:
+    """The k best entries of one query's component scores, best first, each entry once.
 
-    ``score`` is the fused score in [0, 1] (topic boost included) that thresholds apply to;
-    ``dense`` is the entry's best raw cosine (any view), ``lexical`` its IDF-coverage BM25 and
-    ``sparse`` its latent-term cosine, kept for explanations and evaluation.
+    ``without`` leaves one entry out as if it were not in the index: how calibration asks a
+    question whose right answer does not exist.
     """
-
-    faq_id: str
-    topic: str
-    score: float
-    dense: float
-    lexical: float
-    sparse: float
-    entry: FaqEntry = field(repr=False, compare=False)
-
-
-class Outcome(str, Enum):
-    ANSWER = "answer"  # confident: give the top entry's answer
-    CHOICES = "choices"  # close call: let the person pick among 2-3 entries
-    NONE = "none"  # nothing good enough: say so / offer a human host
-
-
-@dataclass(frozen=True)
-class Decision:
-    outcome: Outcome
-    hits: list[Hit]
-
-    @property
-    def top(self) -> Hit | None:
-        return self.hits[0] if self.hits else None
-
-
-def decide(hits: list[Hit], thresholds: Thresholds | None = None) -> Decision:
-    """Answer, offer choices or admit there is nothing, from the fused scores of ``hits``.
-
-    Hits must be sorted best first and be distinct entries (``Retriever.search`` guarantees
-    both). Choices are the best entries above the floor, at least two: when only the top one
-    clears it, the runner-up is shown with it, since a lone "did you mean" is not a choice.
-    """
-    limits = thresholds or load_settings().thresholds
-    if not hits or hits[0].score < limits.choices_floor:
-        return Decision(Outcome.NONE, [])
-    second = hits[1].score if len(hits) > 1 else 0.0
-    if hits[0].score >= limits.answer and hits[0].score - second >= limits.margin:
-        return Decision(Outcome.ANSWER, [hits[0]])
-    choices = [hit for hit in hits[: limits.max_choices] if hit.score >= limits.choices_floor]
-    if len(choices) < 2 and len(hits) > 1:
-        choices = hits[:2]
-    return Decision(Outcome.CHOICES, choices)
+    fused = fusion.fuse(parts)
+    if topic:
+        boost = np.array([entry_topic == topic for entry_topic in topics], dtype=np.float32) * fusion.topic_boost
+        fused = np.minimum(fused + boost, 1.0)
+    dense = np.maximum(parts.dense_short, parts.dense_answer)
+    signals = {"dense": dense, "lexical": parts.lexical, "sparse": parts.sparse}
+    if without is not None:
+        fused = fused.copy()
+        fused[without] = -np.inf
+        signals = {name: np.where(np.arange(len(keys)) == without, -np.inf, values) for name, values in signals.items()}
+    leaders = {name: int(np.argmax(values)) for name, values in signals.items() if np.max(values) > 0.0}
+    order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if i != without]
+    in_language = parts.in_language
+    return [
+        Hit(keys[i], topics[i], float(fused[i]), float(dense[i]), float(parts.lexical[i]), float(parts.sparse[i]),
+            entries[i] if entries is not None else None,
+            frozenset(name for name, leader in leaders.items() if leader == i),
+            bool(in_language[i]) if in_language is not None else True)
+        for i in order
+    ]
 
 
 class Retriever:
@@ -244,21 +216,12 @@ class Retriever:
         if not query.strip():
             return []
         parts, entries = self.components(query, municipality, language)
-        fusion = self.settings.fusion
-        fused = fusion.fuse(parts)
-        if topic:
-            boost = np.array([entry.topic == topic for entry in entries], dtype=np.float32) * fusion.topic_boost
-            fused = np.minimum(fused + boost, 1.0)
-        order = np.argsort(-fused, kind="stable")[:k]
-        dense = np.maximum(parts.dense_short, parts.dense_answer)
-        return [
-            Hit(entries[i].id, entries[i].topic, float(fused[i]), float(dense[i]), float(parts.lexical[i]),
-                float(parts.sparse[i]), entries[i])
-            for i in order
-        ]
+        return rank(parts, [entry.id for entry in entries], [entry.topic for entry in entries], self.settings.fusion,
+                    topic, k, entries)
 
-    def decide(self, hits: list[Hit]) -> Decision:
-        return decide(hits, self.settings.thresholds)
+    def decide(self, hits: list[Hit], topic: str | None = None) -> Decision:
+        """Answer, choices or nothing for hits of ``search`` (``knowledge.search.decision``)."""
+        return self.settings.judge.decide(hits, topic)
 
 
 @lru_cache(maxsize=1)

@@ -40,8 +40,18 @@ def test_a_place_the_region_does_not_serve_is_named_honestly_before_the_national
     messages, _ = ask("Jag funderar på Vimmerby. Vad är ett personnummer?", "registration", "sv")
     assert messages[0]["response"] == "utter_not_served"
     assert (messages[0]["place"], messages[0]["county"]) == ("Vimmerby", "Kalmar län")
-    assert messages[1]["response"] == "utter_faq_answer"
-    assert messages[1]["faq_id"].startswith("shared.registration.personnummer")
+    national = messages[1]  # the national facts: the answer, or a close call between national entries
+    offered = [national["faq_id"]] if national["response"] == "utter_faq_answer" else national["faq_ids"]
+    assert national["response"] in {"utter_faq_answer", "utter_faq_choices"} and national["municipality"] is None
+    assert "shared.registration.personnummer" in offered or offered == ["shared.registration.personnummer_uses"]
+
+
+def test_a_close_call_between_national_entries_is_offered_without_asking_for_a_municipality() -> None:
+    messages, slots = ask("Vad är ett personnummer?", "registration", "sv")
+    [choices] = messages
+    assert choices["response"] == "utter_faq_choices" and choices["municipality"] is None
+    assert "shared.registration.personnummer" in choices["faq_ids"]
+    assert not set(choices["faq_ids"]) & locally_answered() and slots["pending_question"] is None
 
 
 def test_nonsense_the_nlu_is_sure_is_off_topic_gets_no_choices() -> None:

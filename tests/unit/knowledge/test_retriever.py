@@ -5,19 +5,18 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+import numpy as np
 import pytest
 
 from knowledge.search import retriever as retriever_module
+from knowledge.search.decision import FEATURES, Hit, Judge, Outcome, features
+from knowledge.search.index import Components
 from knowledge.search.retriever import (
-    Decision,
     Fusion,
-    Hit,
-    Outcome,
     Retriever,
     Settings,
-    Thresholds,
-    decide,
     load_settings,
+    rank,
     shared_retriever,
 )
 from tests.unit.knowledge.fixture_faq import MUNICIPALITY, encoders, write_faq
@@ -80,7 +79,7 @@ def test_topic_boost_is_soft_and_additive(retriever: Retriever) -> None:
 
 def test_a_strong_topic_boost_decides_a_vague_question(retriever: Retriever) -> None:
     settings = retriever.settings
-    strong = Settings(dataclasses.replace(settings.fusion, topic_boost=0.5), settings.thresholds)
+    strong = Settings(dataclasses.replace(settings.fusion, topic_boost=0.5), settings.judge)
     vague = Retriever(retriever.root, retriever.index_root, *encoders(), settings=strong)
     assert vague.search("Jag har en fråga om Testby", MUNICIPALITY, "sv", topic="leisure")[0].faq_id == (
         "testby.leisure.swimming"
@@ -113,43 +112,89 @@ def test_index_loads_once_per_municipality_across_threads(retriever: Retriever, 
 
 def test_empty_query_finds_nothing(retriever: Retriever) -> None:
     assert retriever.search("   ", MUNICIPALITY, "sv") == []
-    assert decide([]).outcome is Outcome.NONE
+    assert retriever.decide([]).outcome is Outcome.NONE
 
 
-# --------------------------------------------------------------------------- decide()
+def test_a_hit_knows_which_signals_it_leads_and_whether_it_speaks_the_language(retriever: Retriever) -> None:
+    top, *rest = retriever.search("Hur ställer jag mig i kön för hyreslägenheter?", MUNICIPALITY, "sv")
+    assert top.faq_id == "testby.housing.queue"
+    assert {"dense", "lexical"} <= top.leads and top.in_language
+    assert all(not (hit.leads & top.leads) for hit in rest)  # each signal has one leader
 
 
-def _hits(*scores: float) -> list[Hit]:
-    return [Hit(f"shared.test.e{i}", "general", s, 0.8, 0.0, 0.0, entry=None) for i, s in enumerate(scores)]  # type: ignore[arg-type]
+# --------------------------------------------------------------------------- rank(): leaving the right entry out
 
 
-LIMITS = Thresholds(answer=0.6, margin=0.05, choices_floor=0.4)
+def _parts(dense: list[float], lexical: list[float], sparse: list[float]) -> Components:
+    return Components(np.array(dense, np.float32), np.array(dense, np.float32), np.array(lexical, np.float32),
+                      np.array(sparse, np.float32))
 
 
-def test_decide_answers_when_confident_and_clear() -> None:
-    decision = decide(_hits(0.75, 0.55, 0.5), LIMITS)
-    assert decision == Decision(Outcome.ANSWER, _hits(0.75)[:1])
+def test_rank_without_an_entry_asks_as_if_it_did_not_exist() -> None:
+    parts = _parts([0.95, 0.85, 0.80], [0.9, 0.1, 0.5], [0.8, 0.3, 0.2])
+    fusion = Fusion(0.25, 0.25, 0.25, 0.25, 0.0)
+    keys, topics = ["a", "b", "c"], ["housing", "housing", "work"]
+    full = rank(parts, keys, topics, fusion)
+    assert [hit.faq_id for hit in full] == ["a", "b", "c"] and full[0].leads == {"dense", "lexical", "sparse"}
+    left_out = rank(parts, keys, topics, fusion, without=0)
+    assert [hit.faq_id for hit in left_out] == ["b", "c"]
+    assert left_out[0].leads == {"dense", "sparse"} and left_out[1].leads == {"lexical"}  # signals re-led
+
+
+# --------------------------------------------------------------------------- the judge
+
+
+def _hits(*scores: float, leads: frozenset[str] = frozenset(), topic: str = "general") -> list[Hit]:
+    return [Hit(f"shared.test.e{i}", topic, s, 0.8, 0.0, 0.0, None, leads if i == 0 else frozenset())
+            for i, s in enumerate(scores)]
+
+
+#: A judge that reads only the top score and the margin: p = sigmoid(20 top + 40 margin - 14).
+JUDGE = Judge((20.0, 40.0, 0, 0, 0, 0, 0, 0, 0, 0), -14.0, answer_at=0.6, choices_at=0.2, choices_spread=0.1)
+
+
+def test_the_judge_answers_when_confident_and_clear() -> None:
+    decision = JUDGE.decide(_hits(0.75, 0.55, 0.5))
+    assert decision.outcome is Outcome.ANSWER and decision.hits == _hits(0.75)[:1]
+    assert decision.confidence == pytest.approx(JUDGE.confidence(_hits(0.75, 0.55)))
     assert decision.top is not None and decision.top.faq_id == "shared.test.e0"
 
 
-def test_decide_offers_choices_on_a_close_call() -> None:
-    close = decide(_hits(0.7, 0.68, 0.45, 0.41), LIMITS)  # high but no margin
+def test_the_judge_offers_close_choices_on_a_close_call() -> None:
+    close = JUDGE.decide(_hits(0.65, 0.64, 0.58, 0.41))  # no margin; the fourth is far below
     assert close.outcome is Outcome.CHOICES
     assert [h.faq_id for h in close.hits] == ["shared.test.e0", "shared.test.e1", "shared.test.e2"]
-    lukewarm = decide(_hits(0.5, 0.3), LIMITS)  # above the floor, below the answer threshold
-    assert lukewarm.outcome is Outcome.CHOICES
-    assert len(lukewarm.hits) == 2  # a lone "did you mean" is no choice: the runner-up comes along
+    lone = JUDGE.decide(_hits(0.45, 0.33))  # only the top is close: a lone "did you mean" is no choice
+    assert lone.outcome is Outcome.CHOICES and len(lone.hits) == 2
 
 
-def test_decide_gives_up_below_the_floor() -> None:
-    assert decide(_hits(0.39, 0.2), LIMITS) == Decision(Outcome.NONE, [])
+def test_the_judge_gives_up_when_the_best_is_unlikely_right() -> None:
+    decision = JUDGE.decide(_hits(0.5, 0.48))
+    assert decision.outcome is Outcome.NONE and decision.hits == [] and decision.confidence < 0.2
 
 
-def test_calibrated_thresholds_are_ordered() -> None:
+def test_agreeing_signals_and_the_nlu_topic_raise_the_judges_confidence() -> None:
+    judge = Judge((20.0, 40.0, 0, 0, 0, 1.0, 1.0, 1.0, 1.5, 0), -14.0, answer_at=0.6, choices_at=0.2)
+    alone, agreed = _hits(0.6, 0.58), _hits(0.6, 0.58, leads=frozenset({"dense", "lexical", "sparse"}), topic="work")
+    assert judge.decide(alone).outcome is Outcome.CHOICES
+    assert judge.decide(agreed, topic="work").outcome is Outcome.ANSWER
+    assert judge.confidence(agreed, topic="housing") < judge.confidence(agreed)  # the NLU names another topic
+    assert list(features(agreed, "work")) == pytest.approx([0.6, 0.02, 0.8, 0, 0, 1, 1, 1, 1, 1])
+    assert len(FEATURES) == len(judge.weights)
+
+
+def test_a_judge_is_checked_when_made() -> None:
+    with pytest.raises(ValueError):
+        Judge((1.0,), 0.0)
+    with pytest.raises(ValueError):
+        Judge(answer_at=0.3, choices_at=0.5)
+
+
+def test_the_calibrated_settings_are_sane() -> None:
     settings = load_settings()
-    assert settings.calibrated, "knowledge/search/thresholds.json is missing: run python -m app swefaq calibrate"
-    limits = settings.thresholds
-    assert 0.0 < limits.choices_floor < limits.answer < 1.0 and 0.0 <= limits.margin < 0.2
+    assert settings.calibrated, "knowledge/search/thresholds.json is missing: run python -m app calibrate"
+    judge = settings.judge
+    assert 0.0 < judge.choices_at < judge.answer_at < 1.0 and judge.weights[0] > 0  # a higher score is better
     fusion = settings.fusion
     assert sum((fusion.dense_short, fusion.dense_answer, fusion.lexical, fusion.sparse)) == pytest.approx(1.0)
     with pytest.raises(ValueError):

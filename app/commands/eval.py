@@ -66,9 +66,12 @@ def _reply_outcome(messages: list[dict]) -> tuple[str | None, str | None, bool, 
 REGION = "region"
 
 
-def evaluate(app_url: str, rasa_url: str, internal_token: str, items: list[dict]
+def evaluate(app_url: str, rasa_url: str, internal_token: str, items: list[dict], misses: list[str] | None = None
              ) -> tuple[dict[str, Tally], dict[str, Tally]]:
-    """Tallies per language and per municipality (the same utterances counted in both)."""
+    """Tallies per language and per municipality (the same utterances counted in both).
+
+    ``misses``, when given, collects one line per wrong intent or wrong FAQ answer, for reading.
+    """
     tallies: dict[str, Tally] = defaultdict(Tally)
     places: dict[str, Tally] = defaultdict(Tally)
     with httpx.Client(timeout=120) as client:
@@ -95,6 +98,11 @@ def evaluate(app_url: str, rasa_url: str, internal_token: str, items: list[dict]
                 tally.fallbacks.append(not expected_faqs)
             tallies[item["language"]].extend(tally)
             places[municipality or REGION].extend(tally)
+            if misses is not None and not (all(tally.intents) and all(tally.faqs)):
+                how = "" if direct else " (not direct)"
+                misses.append(f"{item['language']} {municipality or REGION}: {item['text']!r}\n"
+                              f"    intent {expected_intent} -> {predicted}; "
+                              f"FAQ {'/'.join(expected_faqs) or '-'} -> {faq_id or '-'}{how}")
     return tallies, places
 
 
@@ -122,13 +130,18 @@ def report(tallies: dict[str, Tally], places: dict[str, Tally]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m app eval", description=__doc__.splitlines()[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(prog="python -m app eval", description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="also list every wrong intent and wrong FAQ answer")
+    args = parser.parse_args(argv)
     items = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
+    misses: list[str] | None = [] if args.misses else None
     with (tempfile.TemporaryDirectory() as tmp,
           running(on_free_ports(Path(tmp), rate_limits=UNLIMITED), log_dir=Path(tmp)) as stack):
         tallies, places = evaluate(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(),
-                                   items)
+                                   items, misses)
     print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
     report(tallies, places)
+    if misses:
+        print(f"\n{len(misses)} messages with a wrong intent or FAQ answer:\n" + "\n".join(misses))
     return 0
 

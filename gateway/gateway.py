@@ -38,6 +38,7 @@ from base.messages import (
 )
 from base.metrics import MESSAGES_IN, MESSAGES_OUT, RASA_FAILURES, REPLY_SECONDS, stage
 from gateway.channel import Channel
+from gateway.choices import PICKABLE, picked
 from gateway.inbound import Inbound
 from gateway.locks import ConversationLocks
 from gateway.rasa import RasaClient, RasaUnavailable
@@ -326,7 +327,7 @@ class Gateway:
         elif len(cleaned) > MAX_CHARS:
             key = "utter_message_too_long"
         else:
-            text = to_rasa_text(cleaned)
+            text = to_rasa_text(await self._typed_choice(message.conversation_id, cleaned))
             metadata = RasaMetadata(municipality=message.municipality, language=normalise_code(message.language_hint),
                                     channel=message.channel, message_id=message.message_id,
                                     e5_vector=await query_vector(text))
@@ -341,6 +342,17 @@ class Gateway:
             return Route(replies, Delivery.ANSWERED, Author.BOT)
         # Recorded as the bot's answer, as before the gateway answered bad input itself.
         return Route([self._local_reply(key, message, cleaned, known)], Delivery.ANSWERED, Author.BOT)
+
+    async def _typed_choice(self, conversation_id: str, cleaned: str) -> str:
+        """A typed "2" or a piece of a title answers the buttons just offered (``gateway.choices``)."""
+        last = await self.store.last_sent(conversation_id)
+        if last is None:
+            return cleaned
+        offered = last.message
+        if offered.meta.response not in PICKABLE:
+            return cleaned
+        button = picked(cleaned, offered.buttons)
+        return button.payload if button is not None else cleaned
 
     async def push(self, conversation_id: str, messages: list[BotMessage], author: Author) -> bool:
         """Send messages that no inbound message asked for (a host's reply) on the person's channel."""

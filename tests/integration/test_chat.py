@@ -168,3 +168,25 @@ def test_rasa_classifies_with_the_gateways_vector_and_does_not_store_it(stack, c
     said = [event for event in tracker["events"] if event["event"] == "user"]
     assert said and said[-1]["parse_data"]["intent"]["name"] != "nlu_fallback"
     assert "e5_vector" not in str(tracker)
+
+
+def test_a_typed_number_answers_which_municipality(chat) -> None:
+    conversation = chat(None, "en")
+    ask = conversation.send("How much does preschool cost for my children?")[-1]
+    position = [button["title"] for button in ask["buttons"]].index("Luleå") + 1
+    reply = conversation.send(str(position))
+    assert reply[0]["text"] == catalog_text("en", "utter_municipality_set", municipality_name="Luleå")
+
+
+def test_a_close_call_is_answered_by_typing_a_number_or_a_piece_of_a_title(chat) -> None:
+    conversation = chat("lulea", "en")
+    question = "How does the housing queue work here?"
+    [choices] = faq_replies(conversation.send(question))
+    assert choices["custom"]["response"] == "utter_faq_choices", "the test needs a close call: pick another question"
+    offered_ids, titles = choices["custom"]["choices"], [button["title"] for button in choices["buttons"]]
+    [second] = faq_answers(conversation.send("2"))
+    assert second["custom"]["faq_id"] == offered_ids[1]
+    conversation.send(question)
+    piece = " ".join(titles[0].rstrip("?").split()[-3:])  # the end of the first title, as someone would type it
+    [first] = faq_answers(conversation.send(piece))
+    assert first["custom"]["faq_id"] == offered_ids[0]

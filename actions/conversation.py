@@ -15,7 +15,12 @@ from base.definitions import MAX_MESSAGE_CHARS
 
 
 class ActionChooseMunicipality(Action):
-    """Confirms the municipality action_validate_slot_mappings picked, or asks with buttons."""
+    """Confirms the municipality action_validate_slot_mappings picked, or asks with buttons.
+
+    The conversation then belongs to the chosen municipality, and the question that was waiting
+    for it, or else the last question asked ("how do we find an apartment?" … "and in Luleå?"),
+    is answered there.
+    """
 
     def name(self) -> str:
         return "action_choose_municipality"
@@ -31,9 +36,10 @@ class ActionChooseMunicipality(Action):
             dispatcher.utter_message(response="utter_ask_municipality", language=language)
             return []
         dispatcher.utter_message(response="utter_municipality_set", municipality=municipality, language=language)
-        pending = tracker.get_slot("pending_question")
-        if pending:
-            return await answer(dispatcher, tracker, pending[:MAX_MESSAGE_CHARS], municipality, language)
+        # A question kept while the person chose; or, for "and in Luleå?", the last question asked.
+        question = tracker.get_slot("pending_question") or tracker.get_slot("last_question")
+        if question:
+            return await answer(dispatcher, tracker, question[:MAX_MESSAGE_CHARS], municipality, language)
         return []
 
 

@@ -98,6 +98,11 @@ def topic_of(tracker: Tracker) -> str | None:
     return None
 
 
+def answered(question: str) -> list[dict[str, Any]]:
+    """The FAQ answered this question or offered choices: remembered for "and in Luleå?"."""
+    return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None), SlotSet("last_question", question)]
+
+
 class ActionAnswerFaq(Action):
     def name(self) -> str:
         return "action_answer_faq"
@@ -137,12 +142,12 @@ async def answer_for_the_region(
     if decision.outcome is Outcome.ANSWER and national:
         dispatcher.utter_message(response="utter_faq_answer", faq_id=decision.hits[0].faq_id, municipality=None,
                                  language=language, national=True)
-        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+        return answered(text)
     if decision.outcome is Outcome.CHOICES and national and not _surely_off_topic(tracker):
         dispatcher.utter_message(response="utter_faq_choices", faq_ids=[hit.faq_id for hit in decision.hits],
                                  scores=[round(float(hit.score), 4) for hit in decision.hits], municipality=None,
                                  language=language)
-        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+        return answered(text)
     dispatcher.utter_message(response="utter_ask_municipality", language=language)
     return [SlotSet("pending_question", None if elsewhere is not None else text)]
 
@@ -160,7 +165,7 @@ async def answer(
     if decision.outcome is Outcome.ANSWER:
         best = decision.hits[0]
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))
-        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+        return answered(text)
     if decision.outcome is Outcome.CHOICES and not _surely_off_topic(tracker):
         dispatcher.utter_message(
             response="utter_faq_choices",
@@ -169,7 +174,7 @@ async def answer(
             municipality=municipality,
             language=language,
         )
-        return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None)]
+        return answered(text)
     failed = int(tracker.get_slot("failed_attempts") or 0) + 1
     if failed >= 2:
         dispatcher.utter_message(response="utter_offer_human", municipality=municipality, language=language)

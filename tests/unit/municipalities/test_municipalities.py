@@ -33,6 +33,8 @@ def test_every_contact_names_its_source() -> None:
         ("Onko Luleåssa ja Kiirunassa kouluja?", ["lulea", "kiruna"]),
         ("Muutamme Haaparannalle", ["haparanda"]),
         ("Päiväkoti Jällivaarassa", ["gallivare"]),
+        # Polish case endings: "in Kiruna", "to Haparanda"
+        ("Czy w Kirunie jest basen? Jedziemy potem do Haparandy", ["kiruna", "haparanda"]),
     ],
 )
 def test_mentions_are_found_case_and_accent_insensitively(text: str, expected: list[str]) -> None:

@@ -190,3 +190,13 @@ def test_a_close_call_is_answered_by_typing_a_number_or_a_piece_of_a_title(chat)
     piece = " ".join(titles[0].rstrip("?").split()[-3:])  # the end of the first title, as someone would type it
     [first] = faq_answers(conversation.send(piece))
     assert first["custom"]["faq_id"] == offered_ids[0]
+
+
+def test_and_in_another_municipality_answers_the_last_question_there(chat) -> None:
+    conversation = chat("skelleftea", "en")
+    [first] = faq_replies(conversation.send("How much does preschool cost?"))
+    assert first["custom"]["municipality"] == "skelleftea"
+    reply = conversation.send("And what about Luleå?")
+    assert reply[0]["text"] == catalog_text("en", "utter_municipality_set", municipality_name="Luleå")
+    [again] = faq_replies(reply)
+    assert again["custom"]["municipality"] == "lulea" and "shared.schools.preschool_fees" in offered(again)

@@ -87,7 +87,7 @@ def test_polish_visitor_gets_polish_texts_buttons_and_answers(stack: Stack, brow
     page.goto(f"{stack.app_url}/demo/boden")
     page.get_by_role("button", name="Otwórz czat z asystentem dla nowych mieszkańców").click()
     expect(page.get_by_role("button", name="Wyślij")).to_be_visible()
-    _ask(page, "Czy mogę wybrać inny język?")
+    _ask(page, "/lang")  # the typed command: what an NLU model makes of a phrasing varies by training
     options = page.get_by_role("group", name="Możliwe odpowiedzi")
     expect(options).to_be_visible(timeout=60_000)
     expect(options.get_by_role("button")).to_have_count(8)

@@ -81,6 +81,16 @@ def answer_payload(entry_id: str, municipality: str, language: str, score: float
     }
 
 
+def choices_payload(hits: list[Hit], municipality: str | None, language: str) -> dict[str, Any]:
+    return {
+        "response": "utter_faq_choices",
+        "faq_ids": [hit.faq_id for hit in hits],
+        "scores": [round(float(hit.score), 4) for hit in hits],
+        "municipality": municipality,
+        "language": language,
+    }
+
+
 #: At or above this NLU confidence an out_of_scope message gets no FAQ choices (nonsense would).
 OFF_TOPIC_CONFIDENCE = 0.9
 
@@ -144,9 +154,7 @@ async def answer_for_the_region(
                                  language=language, national=True)
         return answered(text)
     if decision.outcome is Outcome.CHOICES and national and not _surely_off_topic(tracker):
-        dispatcher.utter_message(response="utter_faq_choices", faq_ids=[hit.faq_id for hit in decision.hits],
-                                 scores=[round(float(hit.score), 4) for hit in decision.hits], municipality=None,
-                                 language=language)
+        dispatcher.utter_message(**choices_payload(decision.hits, None, language))
         return answered(text)
     dispatcher.utter_message(response="utter_ask_municipality", language=language)
     return [SlotSet("pending_question", None if elsewhere is not None else text)]
@@ -167,13 +175,7 @@ async def answer(
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))
         return answered(text)
     if decision.outcome is Outcome.CHOICES and not _surely_off_topic(tracker):
-        dispatcher.utter_message(
-            response="utter_faq_choices",
-            faq_ids=[hit.faq_id for hit in decision.hits],
-            scores=[round(float(hit.score), 4) for hit in decision.hits],
-            municipality=municipality,
-            language=language,
-        )
+        dispatcher.utter_message(**choices_payload(decision.hits, municipality, language))
         return answered(text)
     failed = int(tracker.get_slot("failed_attempts") or 0) + 1
     if failed >= 2:

@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 
-from knowledge.search.encoders import CachedEmbedder, CachedSparse, shared_sparse
 from knowledge.search.retriever import THRESHOLDS_PATH, Retriever, load_settings
-from knowledge.tuning.precision import eval_set_askings, figures, fit, judge_dict
-from knowledge.tuning.swefaq import ENCODINGS_DIR
+from knowledge.tuning.precision import eval_set_askings, figures, fit
+from knowledge.tuning.swefaq import cached_encoders
 
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m app calibrate", description=__doc__.split("\n")[0]).parse_args(argv)
-    from knowledge.model.encoder import shared_encoder
-
-    embedder = CachedEmbedder(shared_encoder(), ENCODINGS_DIR)
-    sparse = CachedSparse(shared_sparse(), ENCODINGS_DIR)
+    embedder, sparse = cached_encoders()
     settings = json.loads(THRESHOLDS_PATH.read_text("utf-8"))
     judge, report = fit(embedder, sparse, load_settings().fusion)
     retriever = Retriever(embedder=embedder, sparse=sparse)
     report["evaluation set (never fitted on)"] = figures(eval_set_askings(retriever), judge)
-    settings["decision"] = judge_dict(judge)
+    settings["decision"] = asdict(judge)
     settings["decision_how"] = report
     THRESHOLDS_PATH.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(json.dumps({"decision": settings["decision"], **report}, indent=2, ensure_ascii=False))

@@ -38,14 +38,11 @@ def decisions() -> dict[str, dict]:
     """How the calibrated judge treats dev and test, right answer present and left out."""
     import numpy as np
 
-    from knowledge.model.encoder import shared_encoder
-    from knowledge.search.encoders import CachedEmbedder, CachedSparse, shared_sparse
     from knowledge.search.retriever import load_settings
     from knowledge.tuning.precision import SEED, figures, swefaq_askings
-    from knowledge.tuning.swefaq import ENCODINGS_DIR, load_split
+    from knowledge.tuning.swefaq import cached_encoders, load_split
 
-    embedder = CachedEmbedder(shared_encoder(), ENCODINGS_DIR)
-    sparse = CachedSparse(shared_sparse(), ENCODINGS_DIR)
+    embedder, sparse = cached_encoders()
     settings, rng = load_settings(), np.random.default_rng(SEED)
     return {f"SweFAQ {name}": figures(swefaq_askings(load_split(name), embedder, sparse, settings.fusion, rng),
                                       settings.judge) for name in ("dev", "test")}

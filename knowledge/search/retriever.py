@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -100,20 +100,15 @@ def load_settings(path: Path = THRESHOLDS_PATH) -> Settings:
     except FileNotFoundError:
         return Settings()
     judge = data["decision"]
-    return Settings(
-        Fusion(**data["fusion"]),
-        Judge(tuple(judge["weights"]), judge["bias"], judge["answer_at"], judge["choices_at"],
-              judge["choices_spread"], judge["max_choices"]),
-        calibrated=True,
-    )
+    return Settings(Fusion(**data["fusion"]), Judge(**{**judge, "weights": tuple(judge["weights"])}), calibrated=True)
 
 
 def rank(parts: Components, keys: Sequence[str], topics: Sequence[str], fusion: Fusion, topic: str | None = None,
-         k: int = 5, entries: Sequence[FaqEntry] | None = None, without: int | None = None) -> list[Hit]:
+         k: int = 5, entries: Sequence[FaqEntry] | None = None, without: Collection[int] = ()) -> list[Hit]:
     """The k best entries of one query's component scores, best first, each entry once.
 
-    ``without`` leaves one entry out as if it were not in the index: how calibration asks a
-    question whose right answer does not exist.
+    ``without`` leaves entries (by position) out as if they were not in the index: how calibration
+    asks a question whose right answers do not exist.
     """
     fused = fusion.fuse(parts)
     if topic:
@@ -121,12 +116,12 @@ def rank(parts: Components, keys: Sequence[str], topics: Sequence[str], fusion: 
         fused = np.minimum(fused + boost, 1.0)
     dense = np.maximum(parts.dense_short, parts.dense_answer)
     signals = {"dense": dense, "lexical": parts.lexical, "sparse": parts.sparse}
-    if without is not None:
-        fused = fused.copy()
-        fused[without] = -np.inf
-        signals = {name: np.where(np.arange(len(keys)) == without, -np.inf, values) for name, values in signals.items()}
+    left_out = np.isin(np.arange(len(keys)), list(without))
+    if left_out.any():
+        fused = np.where(left_out, -np.inf, fused)
+        signals = {name: np.where(left_out, -np.inf, values) for name, values in signals.items()}
     leaders = {name: int(np.argmax(values)) for name, values in signals.items() if np.max(values) > 0.0}
-    order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if i != without]
+    order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if not left_out[i]]
     in_language = parts.in_language
     return [
         Hit(keys[i], topics[i], float(fused[i]), float(dense[i]), float(parts.lexical[i]), float(parts.sparse[i]),

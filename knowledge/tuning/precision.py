@@ -32,7 +32,7 @@ SweFAQ test and the evaluation set (``eval/utterances.yml``) are only reported, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,24 +75,11 @@ class Askings:
 
     def add(self, parts: Components, keys: Sequence[str], topics: Sequence[str], fusion: Fusion,
             right: set[str], topic: str | None) -> None:
-        positions = [keys.index(key) for key in right if key in keys]
         self.full.append(rank(parts, keys, topics, fusion, topic))
-        masked_parts = parts
-        for position in positions[1:]:  # several right entries: all but one masked in the scores
-            masked_parts = _without(masked_parts, position)
-        self.masked.append(rank(masked_parts, keys, topics, fusion, topic, without=positions[0]))
+        left_out = [position for position, key in enumerate(keys) if key in right]
+        self.masked.append(rank(parts, keys, topics, fusion, topic, without=left_out))
         self.right.append(right)
         self.topics.append(topic)
-
-
-def _without(parts: Components, position: int) -> Components:
-    def drop(values: np.ndarray) -> np.ndarray:
-        values = values.copy()
-        values[position] = -1.0
-        return values
-
-    return Components(drop(parts.dense_short), drop(parts.dense_answer), drop(parts.lexical), drop(parts.sparse),
-                      parts.in_language)
 
 
 def _nlu_topic(true_topic: str, all_topics: Sequence[str], rng: np.random.Generator) -> str | None:
@@ -290,14 +277,13 @@ def choices_spread(sets: Sequence[Askings]) -> float:
 
 def figures(askings: Askings, judge: Judge) -> dict[str, Any]:
     """How the judge treats a set: precision of answers, false answers, choices and nothing."""
-    def outcomes(searches: list[list[Hit]]) -> list[str]:
-        return [judge.decide(hits, topic).outcome.value for hits, topic in zip(searches, askings.topics, strict=False)]
-
-    full, masked = outcomes(askings.full), outcomes(askings.masked)
+    decided = [judge.decide(hits, topic) for hits, topic in zip(askings.full, askings.topics, strict=True)]
+    full = [decision.outcome.value for decision in decided]
+    masked = [judge.decide(hits, topic).outcome.value
+              for hits, topic in zip(askings.masked, askings.topics, strict=True)]
     right = [bool(hits) and hits[0].faq_id in r for hits, r in zip(askings.full, askings.right, strict=True)]
-    shown = [judge.decide(hits, topic) for hits, topic in zip(askings.full, askings.topics, strict=True)]
     answered = [ok for ok, outcome in zip(right, full, strict=True) if outcome == "answer"]
-    offered = [any(h.faq_id in r for h in d.hits) for d, r in zip(shown, askings.right, strict=True)
+    offered = [any(h.faq_id in r for h in d.hits) for d, r in zip(decided, askings.right, strict=True)
                if d.outcome.value == "choices"]
     result: dict[str, Any] = {
         "questions": len(full),
@@ -364,5 +350,3 @@ def _oof_figures(data: Table, probability: np.ndarray, name: str, answer_at: flo
     return result
 
 
-def judge_dict(judge: Judge) -> dict[str, Any]:
-    return {**asdict(judge), "weights": list(judge.weights)}

@@ -248,7 +248,9 @@ def tune_topic_boost(fused: np.ndarray, split: Split, seed: int = 13, draws: int
 # --------------------------------------------------------------------------- runs
 
 
-def _encoders(embedder: Embedder | None, sparse: SparseEncoder | None) -> tuple[Embedder, SparseEncoder]:
+def cached_encoders(embedder: Embedder | None = None, sparse: SparseEncoder | None = None
+                    ) -> tuple[CachedEmbedder, CachedSparse]:
+    """The product's encoders (or the given ones) with benchmark encodings cached under ENCODINGS_DIR."""
     return (CachedEmbedder(embedder or shared_encoder(), ENCODINGS_DIR),
             CachedSparse(sparse or shared_sparse(), ENCODINGS_DIR))
 
@@ -260,7 +262,7 @@ def calibrate(embedder: Embedder | None = None, sparse: SparseEncoder | None = N
     The answer decision already in ``path`` is kept; refit it with ``python -m app calibrate``
     after the weights change.
     """
-    embedder, sparse = _encoders(embedder, sparse)
+    embedder, sparse = cached_encoders(embedder, sparse)
     dev = load_split("dev")
     scores = split_scores(dev, embedder, sparse)
     single, runners_up = tune_fusion(scores, dev.gold)
@@ -295,7 +297,7 @@ def bench(embedder: Embedder | None = None, sparse: SparseEncoder | None = None)
     """Figures for dev and test: brief's baseline, dense only, the hybrid's stages."""
     from knowledge.search.retriever import load_settings
 
-    embedder, sparse = _encoders(embedder, sparse)
+    embedder, sparse = cached_encoders(embedder, sparse)
     settings = load_settings()
     chosen = settings.fusion
     variants = {

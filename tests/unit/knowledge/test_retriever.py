@@ -136,7 +136,7 @@ def test_rank_without_an_entry_asks_as_if_it_did_not_exist() -> None:
     keys, topics = ["a", "b", "c"], ["housing", "housing", "work"]
     full = rank(parts, keys, topics, fusion)
     assert [hit.faq_id for hit in full] == ["a", "b", "c"] and full[0].leads == {"dense", "lexical", "sparse"}
-    left_out = rank(parts, keys, topics, fusion, without=0)
+    left_out = rank(parts, keys, topics, fusion, without=[0])
     assert [hit.faq_id for hit in left_out] == ["b", "c"]
     assert left_out[0].leads == {"dense", "sparse"} and left_out[1].leads == {"lexical"}  # signals re-led
 

@@ -6,7 +6,9 @@ the gateway's messages are: with the vector the gateway computes), FAQ top-1 acc
 conversation answered with, or the first button of a close call), how often a confident answer
 (an answer given directly, no choices) was a right one, language-of-reply match, and fallback
 precision (of the replies that fell back, the share that should have). Languages without
-training data (nl, fr) are reported in a separate block.
+training data (nl, fr) are reported in a separate block. Then the multi-turn conversations of
+eval/conversations/ (``app.conversation_eval``): per language, the share of turns answered as
+expected, for first questions and for follow-ups.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from app import conversation_eval
 from app.measure import UNLIMITED, parse_like_the_gateway
 from app.settings import on_free_ports
 from app.stack import running
@@ -131,17 +134,27 @@ def report(tallies: dict[str, Tally], places: dict[str, Tally]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app eval", description=__doc__.splitlines()[0])
-    parser.add_argument("--misses", action="store_true", help="also list every wrong intent and wrong FAQ answer")
+    parser.add_argument("--misses", action="store_true", help="also list every wrong intent, FAQ answer and turn")
+    parser.add_argument("--conversations", action="store_true", help="only the multi-turn conversations")
     args = parser.parse_args(argv)
-    items = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
+    items = [] if args.conversations else yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["utterances"]
+    conversations = conversation_eval.load()
     misses: list[str] | None = [] if args.misses else None
+    turn_misses: list[str] | None = [] if args.misses else None
     with (tempfile.TemporaryDirectory() as tmp,
           running(on_free_ports(Path(tmp), rate_limits=UNLIMITED), log_dir=Path(tmp)) as stack):
         tallies, places = evaluate(stack.app_url, stack.rasa_url, stack.settings.internal_token.get_secret_value(),
                                    items, misses)
-    print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
-    report(tallies, places)
+        turns = conversation_eval.run(stack.app_url, conversations, turn_misses)
+    if items:
+        print(f"{len(items)} utterances from {EVAL_FILE.relative_to(PROJECT_ROOT)}")
+        report(tallies, places)
+    print(f"\n{len(conversations)} conversations, {sum(len(c.turns) for c in conversations)} turns "
+          f"from {conversation_eval.CONVERSATIONS_DIR.relative_to(PROJECT_ROOT)}")
+    conversation_eval.report(turns)
     if misses:
         print(f"\n{len(misses)} messages with a wrong intent or FAQ answer:\n" + "\n".join(misses))
+    if turn_misses:
+        print(f"\n{len(turn_misses)} conversation turns answered otherwise than expected:\n" + "\n".join(turn_misses))
     return 0
 

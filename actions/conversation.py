@@ -19,7 +19,7 @@ class ActionChooseMunicipality(Action):
 
     The conversation then belongs to the chosen municipality, and the question that was waiting
     for it, or else the last question asked ("how do we find an apartment?" … "and in Luleå?"),
-    is answered there.
+    is answered there, with the place it named renamed to the chosen one.
     """
 
     def name(self) -> str:
@@ -39,7 +39,8 @@ class ActionChooseMunicipality(Action):
         # A question kept while the person chose; or, for "and in Luleå?", the last question asked.
         question = tracker.get_slot("pending_question") or tracker.get_slot("last_question")
         if question:
-            return await answer(dispatcher, tracker, question[:MAX_MESSAGE_CHARS], municipality, language)
+            asked = municipalities.renamed(question[:MAX_MESSAGE_CHARS], municipality)
+            return await answer(dispatcher, tracker, asked, municipality, language, reasked=True)
         return []
 
 

@@ -16,10 +16,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
 from actions.context import latest_text
+from actions.thread import Thread, in_context_wins
 from base.definitions import LANGUAGES, TOPIC_INTENTS
 from base.metrics import stage
 from base.workers import off_loop
-from knowledge.content.entries import SHARED_LAYER, entries_for, locally_answered
+from knowledge.content.entries import SHARED_LAYER, FaqEntry, entries_for, locally_answered
 from knowledge.search.decision import Decision, Hit, Outcome
 from knowledge.search.retriever import shared_retriever
 from municipalities import fold
@@ -29,37 +30,56 @@ TOPIC_CONFIDENCE = 0.6
 
 
 @lru_cache(maxsize=32)
-def _questions(municipality: str) -> dict[str, str]:
+def _questions(municipality: str) -> dict[str, FaqEntry]:
     return {
-        fold(question).strip(" ?!.¿¡؟"): entry.id
+        fold(question).strip(" ?!.¿¡؟"): entry
         for entry in entries_for(municipality)
         for phrasings in entry.questions.values()
         for question in phrasings
     }
 
 
-def exact_question(text: str, municipality: str) -> str | None:
+def exact_question(text: str, municipality: str) -> FaqEntry | None:
     """The entry whose question phrasing this text is, word for word."""
     return _questions(municipality).get(fold(text).strip(" ?!.¿¡؟"))
 
 
-def _look_up(text: str, municipality: str, language: str, topic: str | None) -> Decision:
-    """A certain answer when this text is an entry's phrasing word for word; otherwise the judge's decision.
+def _look_up(text: str, municipality: str, language: str, topic: str | None, thread: Thread
+             ) -> tuple[Decision, str]:
+    """The decision for this message, and the question it asked in full (``actions.thread``).
 
+    A certain answer when the text is an entry's phrasing word for word (a button of a close call);
+    otherwise the judge's decision for the message alone or, for a short message in a
+    conversation, read together with the last question if that reading is more confident.
     Looking up the phrasings (read from the content on first use, 200-300 ms a municipality),
     embedding and searching are CPU work: callers run this on a worker thread (``find``).
     """
     exact = exact_question(text, municipality)
-    if exact is not None:  # a button of a close call, or a question asked word for word
-        return Decision(Outcome.ANSWER, [Hit(exact, "", 1.0, 1.0, 1.0, 1.0, None)], 1.0)
+    if exact is not None:
+        return Decision(Outcome.ANSWER, [Hit(exact.id, exact.topic, 1.0, 1.0, 1.0, 1.0, exact)], 1.0), text
     retriever = shared_retriever()
-    return retriever.decide(retriever.search(text, municipality, language, topic), topic)
+    alone = retriever.decide(retriever.search(text, municipality, language, topic), topic)
+    if not thread.could_continue(text):
+        return alone, text
+    context_topic = topic or thread.topic
+    in_context = retriever.decide(
+        retriever.search(text, municipality, language, context_topic, context=thread.question,
+                         without={thread.answer} if thread.answer else ()), context_topic)
+    return (in_context, thread.joined(text)) if in_context_wins(alone, in_context) else (alone, text)
 
 
-async def find(text: str, municipality: str, language: str, tracker: Tracker) -> Decision:
-    """What the index holds for this message (in a worker thread, so the event loop serves everyone else)."""
+async def find(text: str, municipality: str, language: str, tracker: Tracker, reasked: bool = False
+               ) -> tuple[Decision, str]:
+    """What the index holds for this message, and the question it asked in full.
+
+    ``reasked``: the text is a kept question asked again for a newly chosen municipality — the
+    NLU's topic of the latest message ("and in Luleå?") is not its topic; the kept one is.
+    Runs in a worker thread, so the event loop serves everyone else.
+    """
+    thread = Thread.of(tracker)
+    topic = thread.topic if reasked else topic_of(tracker)
     with stage("retrieval: whole search, waiting for a worker included"):
-        return await off_loop(_look_up, text, municipality, language, topic_of(tracker))
+        return await off_loop(_look_up, text, municipality, language, topic, Thread() if reasked else thread)
 
 
 def warm() -> None:
@@ -108,9 +128,11 @@ def topic_of(tracker: Tracker) -> str | None:
     return None
 
 
-def answered(question: str) -> list[dict[str, Any]]:
-    """The FAQ answered this question or offered choices: remembered for "and in Luleå?"."""
-    return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None), SlotSet("last_question", question)]
+def answered(question: str, decision: Decision) -> list[dict[str, Any]]:
+    """The FAQ answered this question or offered choices: remembered for "and in Luleå?" and "is it expensive?"."""
+    top = decision.top
+    return [SlotSet("failed_attempts", 0), SlotSet("pending_question", None), SlotSet("last_question", question),
+            SlotSet("last_topic", top.topic if top else None), SlotSet("last_answer", top.faq_id if top else None)]
 
 
 class ActionAnswerFaq(Action):
@@ -147,17 +169,19 @@ async def answer_for_the_region(
     if elsewhere is not None:
         dispatcher.utter_message(response="utter_not_served", place=elsewhere.name, county=elsewhere.county,
                                  language=language)
-    decision = await find(text, SHARED_LAYER, language, tracker)
+    decision, asked = await find(text, SHARED_LAYER, language, tracker)
     national = all(hit.faq_id not in locally_answered() for hit in decision.hits)
     if decision.outcome is Outcome.ANSWER and national:
         dispatcher.utter_message(response="utter_faq_answer", faq_id=decision.hits[0].faq_id, municipality=None,
                                  language=language, national=True)
-        return answered(text)
+        return answered(asked, decision)
     if decision.outcome is Outcome.CHOICES and national and not _surely_off_topic(tracker):
         dispatcher.utter_message(**choices_payload(decision.hits, None, language))
-        return answered(text)
+        return answered(asked, decision)
     dispatcher.utter_message(response="utter_ask_municipality", language=language)
-    return [SlotSet("pending_question", None if elsewhere is not None else text)]
+    # The question waits for the municipality, with its topic (the NLU's, or the thread's it continues).
+    kept = None if elsewhere is not None else asked
+    return [SlotSet("pending_question", kept), SlotSet("last_topic", topic_of(tracker) or Thread.of(tracker).topic)]
 
 
 async def answer(
@@ -167,16 +191,20 @@ async def answer(
     municipality: str,
     language: str,
     other: bool = False,
+    reasked: bool = False,
 ) -> list[dict[str, Any]]:
-    """Search the municipality's index and reply with the outcome; returns the slot events."""
-    decision = await find(text, municipality, language, tracker)
+    """Search the municipality's index and reply with the outcome; returns the slot events.
+
+    ``reasked``: a kept question asked again for a newly chosen municipality (``find``).
+    """
+    decision, asked = await find(text, municipality, language, tracker, reasked)
     if decision.outcome is Outcome.ANSWER:
         best = decision.hits[0]
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))
-        return answered(text)
+        return answered(asked, decision)
     if decision.outcome is Outcome.CHOICES and not _surely_off_topic(tracker):
         dispatcher.utter_message(**choices_payload(decision.hits, municipality, language))
-        return answered(text)
+        return answered(asked, decision)
     failed = int(tracker.get_slot("failed_attempts") or 0) + 1
     if failed >= 2:
         dispatcher.utter_message(response="utter_offer_human", municipality=municipality, language=language)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -178,6 +179,26 @@ def mentioned_in(text: str, municipalities: dict[str, Municipality] | None = Non
         if position is not None:
             found.append((position, mid))
     return [mid for _, mid in sorted(found)]
+
+
+def renamed(text: str, to: str, municipalities: dict[str, Municipality] | None = None) -> str:
+    """The text with every word that names another configured municipality replaced by ``to``'s name.
+
+    "Is it easy to find work in Jokkmokk?" asked again for Skellefteå ("and in Skellefteå?") must
+    search Skellefteå's FAQ for work in Skellefteå: the old name, in any case form, would only
+    pull the search towards nothing. Multi-word forms ("Bodens kommun") are renamed by their
+    first word, which is itself a form.
+    """
+    municipalities = municipalities if municipalities is not None else load_all()
+    target = municipalities[to]
+    others = {form for mid, municipality in municipalities.items() if mid != to
+              for form in municipality.name_forms() if " " not in form}
+    others |= {f"{form}s" for form in others}
+
+    def swap(word: re.Match[str]) -> str:
+        return target.name if fold(word.group(0)) in others else word.group(0)
+
+    return re.sub(r"\w+", swap, text)
 
 
 class NotServed(BaseModel):

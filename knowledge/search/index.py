@@ -81,6 +81,17 @@ class Components:
     #: entries with text in the query's language (None: all), where a BM25 zero means "no match"
     in_language: np.ndarray | None = None
 
+    def blend(self, context: Components, weight: float) -> Components:
+        """These scores with ``weight``, an earlier message's with the rest: a follow-up read in context.
+
+        "Is it expensive there?" says what is asked, the question before it what about: an entry
+        that matches both (preschool fees after a preschool question) beats one that matches only
+        the fragment (the cost of living) or only the context (how to apply for preschool).
+        """
+        mix = {name: weight * getattr(self, name) + (1.0 - weight) * getattr(context, name)
+               for name in ("dense_short", "dense_answer", "lexical", "sparse")}
+        return Components(**mix, in_language=self.in_language)
+
 
 @dataclass
 class FaqIndex:

@@ -40,6 +40,8 @@ from knowledge.search.store import INDEX_ROOT, load
 
 #: The calibrated fusion weights and thresholds: written by ``knowledge.tuning``, read here.
 THRESHOLDS_PATH = Path(__file__).resolve().with_name("thresholds.json")
+#: A follow-up's own share of the scores when it is read together with the question before it.
+FOLLOW_UP_WEIGHT = 0.6
 DENSE_LOW = 0.70  # cosines at or below this are "unrelated" for e5-small (its floor is ~0.7)
 
 
@@ -205,14 +207,23 @@ class Retriever:
             return index.components(encoding.dense, query, language, query_sparse), entries
 
     def search(self, query: str, municipality: str, language: str | None = None, topic: str | None = None,
-               k: int = 5) -> list[Hit]:
-        """The k best entries, best first, each entry once (of the query's first MAX_MESSAGE_CHARS)."""
+               k: int = 5, context: str | None = None, without: Collection[str] = ()) -> list[Hit]:
+        """The k best entries, best first, each entry once (of the query's first MAX_MESSAGE_CHARS).
+
+        With ``context`` (the question a follow-up refers to) the query's scores are blended with
+        the context's (``Components.blend``, the query weighing ``FOLLOW_UP_WEIGHT``). ``without``
+        names entries to leave out (the answer a follow-up follows: it asks for something else).
+        """
         query = query[:MAX_MESSAGE_CHARS]
         if not query.strip():
             return []
         parts, entries = self.components(query, municipality, language)
-        return rank(parts, [entry.id for entry in entries], [entry.topic for entry in entries], self.settings.fusion,
-                    topic, k, entries)
+        if context and context.strip():
+            earlier, _ = self.components(context[:MAX_MESSAGE_CHARS], municipality, language)
+            parts = parts.blend(earlier, FOLLOW_UP_WEIGHT)
+        keys = [entry.id for entry in entries]
+        left_out = [position for position, key in enumerate(keys) if key in without]
+        return rank(parts, keys, [entry.topic for entry in entries], self.settings.fusion, topic, k, entries, left_out)
 
     def decide(self, hits: list[Hit], topic: str | None = None) -> Decision:
         """Answer, choices or nothing for hits of ``search`` (``knowledge.search.decision``)."""

@@ -55,3 +55,14 @@ def test_a_contact_page_must_be_a_service_not_a_school_or_press_page(tmp_path: P
     (tmp_path / "boden.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(municipalities.ConfigError, match=r"host_contact\.web.*press"):
         municipalities.load_file(tmp_path / "boden.yml")
+
+
+@pytest.mark.parametrize(("text", "to", "expected"), [
+    ("Is it easy to find work in Jokkmokk?", "skelleftea", "Is it easy to find work in Skellefteå?"),
+    ("Voiko Suomessa asua ja käydä töissä Kiirunassa?", "haparanda", "Voiko Suomessa asua ja käydä töissä Haparanda?"),
+    ("Hur är det i Bodens kommun?", "lulea", "Hur är det i Luleå kommun?"),
+    ("Ile kosztuje przedszkole w Luleå?", "lulea", "Ile kosztuje przedszkole w Luleå?"),  # already there
+    ("Where do I apply for preschool?", "boden", "Where do I apply for preschool?"),  # no place: unchanged
+])
+def test_a_question_asked_again_for_another_municipality_names_that_one(text: str, to: str, expected: str) -> None:
+    assert municipalities.renamed(text, to) == expected

@@ -1,0 +1,56 @@
+"""What a follow-up refers to: the conversation's last question and the topic of its answer.
+
+People do not ask self-contained questions one after another: after "how do I get a preschool
+place in Boden?" comes "is it expensive?", "and for a 3-year-old?", "where do I apply?". Read
+alone, such a fragment finds the cost of living or nothing at all. So a short message in a
+conversation that has a last question is searched twice — alone, with the NLU's topic, and
+together with the last question (``Retriever.search(context=…)``), with the NLU's topic if it is
+sure of one and otherwise the topic of the last answer, and without the entry just given (a
+follow-up asks for something that answer did not say) — and the reading the judge is more
+confident of wins. A short message that changes the subject ("how much does SFI cost?") is
+found better alone than blended with a housing question, so it stays a new question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rasa_sdk import Tracker
+
+from base.definitions import MAX_MESSAGE_CHARS
+from knowledge.search.decision import Decision, Outcome
+from municipalities import fold
+
+#: Messages of at most this many words may be follow-ups; longer ones say what they ask themselves.
+FRAGMENT_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The last question the FAQ answered or offered choices for, its answer (or first choice) and topic."""
+
+    question: str | None = None
+    topic: str | None = None
+    answer: str | None = None
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> Thread:
+        def text(slot: str) -> str | None:
+            value = tracker.get_slot(slot)
+            return value if isinstance(value, str) else None
+
+        return cls(text("last_question"), text("last_topic"), text("last_answer"))
+
+    def could_continue(self, text: str) -> bool:
+        """Is this message short enough to lean on the last question (and not that question itself)?"""
+        return (self.question is not None and 0 < len(text.split()) <= FRAGMENT_WORDS
+                and fold(text) != fold(self.question))
+
+    def joined(self, text: str) -> str:
+        """The question a follow-up asks, in full: kept as the next last question ("and in Luleå?")."""
+        return f"{self.question} {text}"[-MAX_MESSAGE_CHARS:]
+
+
+def in_context_wins(alone: Decision, in_context: Decision) -> bool:
+    """The follow-up reading is taken when it finds something and the judge trusts it more."""
+    return in_context.outcome is not Outcome.NONE and in_context.confidence > alone.confidence

@@ -61,7 +61,7 @@ def _look_up(text: str, municipality: str, language: str, topic: str | None, thr
     alone = retriever.decide(retriever.search(text, municipality, language, topic), topic)
     if not thread.could_continue(text):
         return alone, text
-    context_topic = topic or thread.topic
+    context_topic = thread.topic or topic  # read as a continuation, it is on the thread's topic
     in_context = retriever.decide(
         retriever.search(text, municipality, language, context_topic, context=thread.question,
                          without={thread.answer} if thread.answer else ()), context_topic)

@@ -4,8 +4,9 @@ People do not ask self-contained questions one after another: after "how do I ge
 place in Boden?" comes "is it expensive?", "and for a 3-year-old?", "where do I apply?". Read
 alone, such a fragment finds the cost of living or nothing at all. So a short message in a
 conversation that has a last question is searched twice — alone, with the NLU's topic, and
-together with the last question (``Retriever.search(context=…)``), with the NLU's topic if it is
-sure of one and otherwise the topic of the last answer, and without the entry just given (a
+together with the last question (``Retriever.search(context=…)``), on the topic of the last
+answer (the NLU's topic of a fragment says little: "is it expensive?" is not about the cost of
+living after a preschool question), and without the entry just given (a
 follow-up asks for something that answer did not say) — and the reading the judge is more
 confident of wins. A short message that changes the subject ("how much does SFI cost?") is
 found better alone than blended with a housing question, so it stays a new question.

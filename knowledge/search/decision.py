@@ -28,7 +28,7 @@ from enum import Enum
 
 import numpy as np
 
-from knowledge.content.entries import SHARED_LAYER, FaqEntry
+from knowledge.content.entries import FaqEntry
 
 #: The signals that can each be an entry's best: the best entry "leads" on those it wins.
 SIGNALS = ("dense", "lexical", "sparse")
@@ -96,9 +96,7 @@ class Judge:
 
     ANSWER when the probability is at least ``answer_at``; NONE below ``choices_at``; otherwise
     CHOICES among the best entries whose fused score is within ``choices_spread`` of the best
-    (at least two, at most ``max_choices``) — unless those are variants of one answer (``variants``)
-    and the probability is at least ``variants_at``: buttons that all say nearly the same do not
-    help the person choose, so the best one answers.
+    (at least two, at most ``max_choices``).
     """
 
     weights: tuple[float, ...] = (10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
@@ -107,13 +105,12 @@ class Judge:
     choices_at: float = 0.35
     choices_spread: float = 0.1
     max_choices: int = 3
-    variants_at: float = 1.0
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):
             raise ValueError(f"the judge needs {len(FEATURES)} weights ({', '.join(FEATURES)})")
-        if not 0.0 <= self.choices_at <= self.answer_at <= 1.0 or not self.choices_at <= self.variants_at <= 1.0:
-            raise ValueError("the judge needs 0 <= choices_at <= answer_at <= 1 and choices_at <= variants_at <= 1")
+        if not 0.0 <= self.choices_at <= self.answer_at <= 1.0:
+            raise ValueError("the judge needs 0 <= choices_at <= answer_at <= 1")
 
     def confidence(self, hits: Sequence[Hit], topic: str | None = None) -> float:
         """The probability that ``hits[0]`` is the right entry (0 when nothing was found)."""
@@ -129,25 +126,5 @@ class Judge:
             return Decision(Outcome.NONE, [], confidence)
         if confidence >= self.answer_at:
             return Decision(Outcome.ANSWER, [hits[0]], confidence)
-        close = self.close_calls(hits)
-        if confidence >= self.variants_at and variants(close):
-            local = [hit for hit in close if hit.entry is not None and hit.entry.layer != SHARED_LAYER]
-            return Decision(Outcome.ANSWER, [(local or close)[0]], confidence)
-        return Decision(Outcome.CHOICES, close, confidence)
-
-    def close_calls(self, hits: Sequence[Hit]) -> list[Hit]:
-        """The entries a close call offers: within ``choices_spread`` of the best, two to ``max_choices``."""
         close = [hit for hit in hits[: self.max_choices] if hit.score >= hits[0].score - self.choices_spread]
-        return close if len(close) >= 2 else list(hits[:2])
-
-
-def variants(close: Sequence[Hit]) -> bool:
-    """Are these choices variants of one answer: entries on one topic, among which the best stands for all?
-
-    Within one topic of one municipality's FAQ (a local entry and the shared one beside it, two
-    entries on the housing queue) the choices differ in detail, not in what is asked; across
-    topics they are different questions. The municipality's own entry answers for the place, so
-    ``Judge.decide`` answers with the best local entry among variants, else with the best.
-    Whether that is right often enough to answer is for calibration to say (``variants_at``).
-    """
-    return len({hit.topic for hit in close}) == 1
+        return Decision(Outcome.CHOICES, close if len(close) >= 2 else hits[:2], confidence)

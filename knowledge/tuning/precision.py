@@ -42,7 +42,7 @@ import yaml
 import municipalities
 from base.paths import PROJECT_ROOT
 from knowledge.content.entries import entries_for
-from knowledge.search.decision import FEATURES, Hit, Judge, features, variants
+from knowledge.search.decision import FEATURES, Hit, Judge, features
 from knowledge.search.encoders import CachedEmbedder, CachedSparse
 from knowledge.search.index import Components, FaqIndex, Item
 from knowledge.search.retriever import Fusion, Retriever, rank
@@ -191,29 +191,23 @@ class Table:
     group: np.ndarray  # question id: a question's two askings stay in one fold
     source: np.ndarray  # "<set>/full", "<set>/masked", "<set>/off_topic"
     right_shown: np.ndarray  # the right entry is among the first three hits
-    variants: np.ndarray  # a close call here would offer entries of one topic (``decision.variants``)
 
 
-def table(sets: Sequence[Askings], spread: float = Judge.choices_spread) -> Table:
-    """The rows; ``spread`` is the close calls' ``choices_spread`` (which entries a close call would offer)."""
-    close = Judge(choices_spread=spread).close_calls
-    rows: list[tuple[np.ndarray, bool, str, str, bool, bool]] = []
+def table(sets: Sequence[Askings]) -> Table:
+    rows: list[tuple[np.ndarray, bool, str, str, bool]] = []
     for askings in sets:
         for i, (full, masked) in enumerate(zip(askings.full, askings.masked, strict=True)):
             group = f"{askings.name}/{i}"
             if full:
                 rows.append((features(full, askings.topics[i]), full[0].faq_id in askings.right[i],
-                             group, f"{askings.name}/full", any(h.faq_id in askings.right[i] for h in full[:3]),
-                             variants(close(full))))
+                             group, f"{askings.name}/full", any(h.faq_id in askings.right[i] for h in full[:3])))
             if masked:
-                rows.append((features(masked, askings.topics[i]), False, group, f"{askings.name}/masked", False,
-                             variants(close(masked))))
+                rows.append((features(masked, askings.topics[i]), False, group, f"{askings.name}/masked", False))
         for i, hits in enumerate(askings.off_topic):
             if hits:
-                rows.append((features(hits), False, f"{askings.name}/off/{i}", f"{askings.name}/off_topic", False,
-                             variants(close(hits))))
-    x, y, group, source, shown, alike = zip(*rows, strict=True)
-    return Table(np.vstack(x), np.array(y), np.array(group), np.array(source), np.array(shown), np.array(alike))
+                rows.append((features(hits), False, f"{askings.name}/off/{i}", f"{askings.name}/off_topic", False))
+    x, y, group, source, shown = zip(*rows, strict=True)
+    return Table(np.vstack(x), np.array(y), np.array(group), np.array(source), np.array(shown))
 
 
 def _model() -> Any:
@@ -241,33 +235,25 @@ def fit_judge(data: Table) -> tuple[tuple[float, ...], float]:
     return tuple(round(float(w), 6) for w in weights), round(bias, 6)
 
 
-def answers(data: Table, probability: np.ndarray, answer_at: float, variants_at: float = 1.0) -> np.ndarray:
-    """Which rows the judge answers: sure enough, or a close call among variants sure enough for that."""
-    return (probability >= answer_at) | (data.variants & (probability >= variants_at))
-
-
-def choose(data: Table, probability: np.ndarray) -> tuple[float, float, float]:
-    """``answer_at``, ``choices_at`` and ``variants_at`` from out-of-fold probabilities (module docstring).
-
-    ``variants_at`` is the lowest probability at which close calls among variants can be answered
-    too while every set still meets its targets; 1.0 (never) when none can.
-    """
+def choose(data: Table, probability: np.ndarray) -> tuple[float, float]:
+    """``answer_at`` and ``choices_at`` from out-of-fold probabilities (see the module docstring)."""
     sets = sorted({source.rsplit("/", 1)[0] for source in data.source})
     grid = np.round(np.arange(0.05, 0.991, 0.01), 2)
 
-    def acceptable(answered: np.ndarray) -> bool:
+    def acceptable(at: float) -> bool:
         for name in sets:
             precision, false_answers = TARGETS[name]
             full, masked, off = (data.source == f"{name}/{kind}" for kind in ("full", "masked", "off_topic"))
-            if (full & answered).sum() and data.y[full & answered].mean() < precision:
+            answered = full & (probability >= at)
+            if answered.sum() and data.y[answered].mean() < precision:
                 return False
-            if masked.any() and answered[masked].mean() > false_answers:
+            if masked.any() and (probability[masked] >= at).mean() > false_answers:
                 return False
-            if off.any() and answered[off].mean() > MAX_OFF_TOPIC_ANSWERS:
+            if off.any() and (probability[off] >= at).mean() > MAX_OFF_TOPIC_ANSWERS:
                 return False
         return True
 
-    answer_at = next((float(at) for at in grid if acceptable(answers(data, probability, float(at)))), 0.99)
+    answer_at = next((float(at) for at in grid if acceptable(at)), 0.99)
     full = np.char.endswith(data.source.astype(str), "/full")
     choices_at = float(grid[0])
     for at in grid[grid <= answer_at]:
@@ -275,11 +261,7 @@ def choose(data: Table, probability: np.ndarray) -> tuple[float, float, float]:
         if below.sum() and data.right_shown[below].mean() > NONE_RIGHT_SHARE:
             break
         choices_at = float(at)
-    variants_at = next((float(at) for at in grid if choices_at <= at < answer_at
-                        and acceptable(answers(data, probability, answer_at, float(at)))), 1.0)
-    if not (data.variants & (probability >= variants_at) & (probability < answer_at)).any():
-        variants_at = 1.0  # it would answer nothing that answer_at does not
-    return answer_at, choices_at, variants_at
+    return answer_at, choices_at
 
 
 def choices_spread(sets: Sequence[Askings]) -> float:
@@ -331,15 +313,13 @@ def fit(embedder: CachedEmbedder, sparse: CachedSparse, fusion: Fusion) -> tuple
     rng = np.random.default_rng(SEED)
     training = [swefaq_askings(load_split("dev"), embedder, sparse, fusion, rng),
                 own_askings(embedder, sparse, fusion, rng)]
-    spread = choices_spread(training)
-    data = table(training, spread)
+    data = table(training)
     probability = out_of_fold(data)
-    answer_at, choices_at, variants_at = choose(data, probability)
+    answer_at, choices_at = choose(data, probability)
     weights, bias = fit_judge(data)
-    judge = Judge(weights, bias, answer_at, choices_at, spread, variants_at=variants_at)
+    judge = Judge(weights, bias, answer_at, choices_at, choices_spread(training))
     out_of_fold_judge = {  # the thresholds applied to out-of-fold probabilities, per set
-        name: _oof_figures(data, answers(data, probability, answer_at, variants_at), probability < choices_at, name)
-        for name in (a.name for a in training)
+        name: _oof_figures(data, probability, name, answer_at, choices_at) for name in (a.name for a in training)
     }
     test = swefaq_askings(load_split("test"), embedder, sparse, fusion, rng)
     report = {
@@ -355,17 +335,18 @@ def fit(embedder: CachedEmbedder, sparse: CachedSparse, fusion: Fusion) -> tuple
     return judge, report
 
 
-def _oof_figures(data: Table, answered: np.ndarray, nothing: np.ndarray, name: str) -> dict[str, Any]:
+def _oof_figures(data: Table, probability: np.ndarray, name: str, answer_at: float,
+                 choices_at: float) -> dict[str, Any]:
     full, masked, off = (data.source == f"{name}/{kind}" for kind in ("full", "masked", "off_topic"))
-    given = full & answered
+    answered = full & (probability >= answer_at)
     result = {
-        "answer_rate": round(float(given.sum() / max(full.sum(), 1)), 3),
-        "answers_right (precision)": round(float(data.y[given].mean()), 3) if given.any() else None,
-        "none_rate": round(float((full & nothing).sum() / max(full.sum(), 1)), 3),
-        "right_removed: false answers": _share(list(answered[masked])),
+        "answer_rate": round(float(answered.sum() / max(full.sum(), 1)), 3),
+        "answers_right (precision)": round(float(data.y[answered].mean()), 3) if answered.any() else None,
+        "none_rate": round(float((full & (probability < choices_at)).sum() / max(full.sum(), 1)), 3),
+        "right_removed: false answers": _share(list(probability[masked] >= answer_at)),
     }
     if off.any():
-        result["off_topic: answered"] = round(float(answered[off].mean()), 3)
+        result["off_topic: answered"] = round(float((probability[off] >= answer_at).mean()), 3)
     return result
 
 

@@ -226,20 +226,3 @@ def test_a_fragment_read_with_its_context_finds_the_entry_of_that_context(retrie
                                 without={"shared.schools.preschool"})
     assert "shared.schools.preschool" not in [hit.faq_id for hit in left_out]
 
-
-def _hit(faq_id: str, topic: str, score: float) -> Hit:
-    return Hit(faq_id, topic, score, 0.8, 0.2, 0.2, None)
-
-
-def test_a_close_call_among_variants_of_one_answer_answers_with_the_best() -> None:
-    judge = Judge((10.0, *[0.0] * 9), -5.0, answer_at=0.9, choices_at=0.1, choices_spread=0.1, variants_at=0.4)
-    same_topic = [_hit("lulea.housing.lulebo_queue", "housing", 0.5),
-                  _hit("shared.housing.rental_queues", "housing", 0.45)]
-    decision = judge.decide(same_topic)  # p = 0.5: below answer_at, above variants_at
-    assert decision.outcome is Outcome.ANSWER and [h.faq_id for h in decision.hits] == ["lulea.housing.lulebo_queue"]
-    different = [same_topic[0], _hit("shared.work.job_search", "work", 0.45)]
-    assert judge.decide(different).outcome is Outcome.CHOICES  # different questions: the person chooses
-    unsure = [_hit(h.faq_id, h.topic, 0.45) for h in same_topic]  # p = 0.38: below variants_at
-    assert judge.decide(unsure).outcome is Outcome.CHOICES
-    with pytest.raises(ValueError):
-        Judge(choices_at=0.3, variants_at=0.2)

@@ -76,7 +76,7 @@ async def find(text: str, municipality: str, language: str, tracker: Tracker, re
     NLU's topic of the latest message ("and in Luleå?") is not its topic; the kept one is.
     Runs in a worker thread, so the event loop serves everyone else.
     """
-    thread = Thread.of(tracker)
+    thread = Thread.of(tracker).about(municipality)
     topic = thread.topic if reasked else topic_of(tracker)
     with stage("retrieval: whole search, waiting for a worker included"):
         return await off_loop(_look_up, text, municipality, language, topic, Thread() if reasked else thread)

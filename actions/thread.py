@@ -14,10 +14,11 @@ found better alone than blended with a housing question, so it stays a new quest
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rasa_sdk import Tracker
 
+import municipalities
 from base.definitions import MAX_MESSAGE_CHARS
 from knowledge.search.decision import Decision, Outcome
 from municipalities import fold
@@ -41,6 +42,13 @@ class Thread:
             return value if isinstance(value, str) else None
 
         return cls(text("last_question"), text("last_topic"), text("last_answer"))
+
+    def about(self, municipality: str) -> Thread:
+        """The thread as asked of this municipality: "…in Boden?" followed by "and if we lived in Luleå?"."""
+        known = municipalities.load_all()
+        if self.question is None or municipality not in known:
+            return self
+        return replace(self, question=municipalities.renamed(self.question, municipality, known))
 
     def could_continue(self, text: str) -> bool:
         """Is this message short enough to lean on the last question (and not that question itself)?"""

@@ -69,3 +69,10 @@ def test_a_kept_follow_up_is_asked_in_full_for_the_next_municipality() -> None:
     assert confirmed["response"] == "utter_municipality_set" and reply["municipality"] == "skelleftea"
     assert entries(reply)[0] in {"skelleftea.schools.preschool_fees", "skelleftea.schools.preschool_fee_rules",
                                  "skelleftea.schools.allman_forskola"}  # fees, and free hours from age 3
+
+
+def test_a_follow_up_about_another_municipality_reads_the_last_question_as_asked_there() -> None:
+    thread = Thread("How much does preschool cost in Boden?", "schools", "shared.schools.preschool_fees")
+    assert thread.about("lulea").question == "How much does preschool cost in Luleå?"
+    assert thread.about("shared") == thread  # the region's own FAQ names no place to rename
+    assert Thread().about("lulea") == Thread()

@@ -9,17 +9,20 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
 from actions.context import entity_value, latest_text
-from actions.faq import answer
+from actions.faq import answer, find, reply
 from assistant.language import normalise_code, requested_language
 from base.definitions import MAX_MESSAGE_CHARS
+from knowledge.search.decision import Outcome
 
 
 class ActionChooseMunicipality(Action):
     """Confirms the municipality action_validate_slot_mappings picked, or asks with buttons.
 
-    The conversation then belongs to the chosen municipality, and the question that was waiting
-    for it, or else the last question asked ("how do we find an apartment?" … "and in Luleå?"),
-    is answered there, with the place it named renamed to the chosen one.
+    The conversation then belongs to the chosen municipality. The question that was waiting for it
+    is answered there; otherwise the message itself, when it is a question of its own that the
+    index answers more surely ("how is the job market in Kiruna?", which the NLU may take for a
+    choice of place), or else the last question asked ("how do we find an apartment?" … "and in
+    Luleå?"), with the place it named renamed to the chosen one.
     """
 
     def name(self) -> str:
@@ -36,12 +39,22 @@ class ActionChooseMunicipality(Action):
             dispatcher.utter_message(response="utter_ask_municipality", language=language)
             return []
         dispatcher.utter_message(response="utter_municipality_set", municipality=municipality, language=language)
-        # A question kept while the person chose; or, for "and in Luleå?", the last question asked.
-        question = tracker.get_slot("pending_question") or tracker.get_slot("last_question")
-        if question:
-            asked = municipalities.renamed(question[:MAX_MESSAGE_CHARS], municipality)
-            return await answer(dispatcher, tracker, asked, municipality, language, reasked=True)
-        return []
+        pending, last = tracker.get_slot("pending_question"), tracker.get_slot("last_question")
+        if pending:
+            return await answer(dispatcher, tracker, renamed(pending, municipality), municipality, language,
+                                reasked=True)
+        own, asked = await find(text, municipality, language, tracker, alone=True)
+        if last:
+            again, last_asked = await find(renamed(last, municipality), municipality, language, tracker, reasked=True)
+            if not (own.outcome is Outcome.ANSWER and own.confidence > again.confidence):
+                return reply(dispatcher, tracker, again, last_asked, municipality, language)
+        if own.outcome is not Outcome.ANSWER:
+            return []  # a place, not a question: it is confirmed, and the person asks next
+        return reply(dispatcher, tracker, own, asked, municipality, language)
+
+
+def renamed(question: str, municipality: str) -> str:
+    return municipalities.renamed(question[:MAX_MESSAGE_CHARS], municipality)
 
 
 class ActionChangeLanguage(Action):

@@ -68,18 +68,20 @@ def _look_up(text: str, municipality: str, language: str, topic: str | None, thr
     return (in_context, thread.joined(text)) if in_context_wins(alone, in_context) else (alone, text)
 
 
-async def find(text: str, municipality: str, language: str, tracker: Tracker, reasked: bool = False
-               ) -> tuple[Decision, str]:
+async def find(text: str, municipality: str, language: str, tracker: Tracker, reasked: bool = False,
+               alone: bool = False) -> tuple[Decision, str]:
     """What the index holds for this message, and the question it asked in full.
 
     ``reasked``: the text is a kept question asked again for a newly chosen municipality — the
     NLU's topic of the latest message ("and in Luleå?") is not its topic; the kept one is.
+    ``alone``: the text is read as a question of its own, never as a follow-up.
     Runs in a worker thread, so the event loop serves everyone else.
     """
     thread = Thread.of(tracker).about(municipality)
     topic = thread.topic if reasked else topic_of(tracker)
     with stage("retrieval: whole search, waiting for a worker included"):
-        return await off_loop(_look_up, text, municipality, language, topic, Thread() if reasked else thread)
+        return await off_loop(_look_up, text, municipality, language, topic,
+                              Thread() if reasked or alone else thread)
 
 
 def warm() -> None:
@@ -198,6 +200,12 @@ async def answer(
     ``reasked``: a kept question asked again for a newly chosen municipality (``find``).
     """
     decision, asked = await find(text, municipality, language, tracker, reasked)
+    return reply(dispatcher, tracker, decision, asked, municipality, language, other)
+
+
+def reply(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, asked: str, municipality: str,
+          language: str, other: bool = False) -> list[dict[str, Any]]:
+    """The answer, the choices, or the way on when nothing was found; returns the slot events."""
     if decision.outcome is Outcome.ANSWER:
         best = decision.hits[0]
         dispatcher.utter_message(**answer_payload(best.faq_id, municipality, language, best.score, other))

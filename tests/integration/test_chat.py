@@ -200,3 +200,19 @@ def test_and_in_another_municipality_answers_the_last_question_there(chat) -> No
     assert reply[0]["text"] == catalog_text("en", "utter_municipality_set", municipality_name="Luleå")
     [again] = faq_replies(reply)
     assert again["custom"]["municipality"] == "lulea" and "shared.schools.preschool_fees" in offered(again)
+
+
+@pytest.mark.parametrize(("language", "question", "fragment", "thanks", "no"), [
+    ("en", "How do I get a preschool place for our daughter?", "Is it expensive?", "great, thank you", "no"),
+    ("pl", "Jak dostać miejsce w przedszkolu dla córki?", "A czy to drogie?", "dziękuję bardzo", "nie"),
+])
+def test_a_fragment_after_a_question_is_read_in_its_context_and_no_after_thanks_says_goodbye(
+        chat, language: str, question: str, fragment: str, thanks: str, no: str) -> None:
+    conversation = chat("boden", language)
+    [first] = faq_replies(conversation.send(question))
+    assert any(".schools.preschool" in faq_id for faq_id in offered(first))
+    [follow_up] = faq_replies(conversation.send(fragment))  # not a fallback, not the cost of living
+    assert offered(follow_up)[0] == "shared.schools.preschool_fees"
+    assert follow_up["custom"]["municipality"] == "boden" and follow_up["custom"]["language"] == language
+    assert conversation.send(thanks)[-1]["text"] == catalog_text(language, "utter_thanks")
+    assert conversation.send(no)[-1]["text"] == catalog_text(language, "utter_goodbye")

@@ -42,3 +42,18 @@ def test_a_question_that_found_nothing_is_not_asked_again() -> None:
     messages, _ = run(ActionChooseMunicipality(), "What about Kiruna?", "choose_municipality",
                       {"language": "en", "municipality": "kiruna"})
     assert [m["response"] for m in messages] == ["utter_municipality_set"]
+
+
+def test_a_question_the_nlu_took_for_a_choice_of_place_is_answered_itself() -> None:
+    messages, slots = run(ActionChooseMunicipality(), "How much does it cost to rent an apartment in Boden?",
+                          "choose_municipality", {"language": "en", "municipality": "boden"})
+    confirmed, reply = messages
+    assert confirmed["response"] == "utter_municipality_set"
+    assert reply["response"] == "utter_faq_answer" and reply["faq_id"].startswith(("boden.housing", "shared.housing"))
+    assert slots["last_question"] == "How much does it cost to rent an apartment in Boden?"
+
+
+def test_a_place_alone_is_confirmed_and_nothing_else_is_said() -> None:
+    messages, slots = run(ActionChooseMunicipality(), "Kiruna", "choose_municipality",
+                          {"language": "en", "municipality": "kiruna"})
+    assert [m["response"] for m in messages] == ["utter_municipality_set"] and not slots

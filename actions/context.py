@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
 from assistant.language import choose_language, normalise_code, requested_language
+from assistant.vocabulary import gibberish
 from base.definitions import MAX_MESSAGE_CHARS
 from base.messages import RasaMetadata
 
@@ -76,11 +77,13 @@ def decide_language(tracker: Tracker) -> str:
     current = tracker.get_slot("language")
     confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
     short = len(text) < 40
-    not_understood = intent == "nlu_fallback" or (short and (intent == "out_of_scope" or confidence < UNSURE))
+    not_understood = (intent == "nlu_fallback" or (short and (intent == "out_of_scope" or confidence < UNSURE))
+                      or gibberish(text))
     if requested is None and not_understood and current:
-        # Gibberish can look confidently German to langdetect ("xqzv blorf wuggle?": de, 0.99999);
-        # a short message the NLU did not understand, or was unsure about, is not enough evidence
-        # to switch the conversation's language.
+        # Gibberish can look confidently German to langdetect ("xqzv blorf wuggle?": de, 0.99999)
+        # and confidently like a topic to the NLU (schools, 0.98); a message of unknown words, or
+        # a short one the NLU did not understand or was unsure about, is not enough evidence to
+        # switch the conversation's language (assistant/vocabulary.py).
         return current
     return choose_language(
         text,

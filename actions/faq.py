@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import municipalities
 from actions.context import latest_text
 from actions.thread import Thread, in_context_wins
+from assistant.vocabulary import gibberish, known_words
 from base.definitions import LANGUAGES, TOPIC_INTENTS
 from base.metrics import stage
 from base.workers import off_loop
@@ -77,6 +78,8 @@ async def find(text: str, municipality: str, language: str, tracker: Tracker, re
     ``alone``: the text is read as a question of its own, never as a follow-up.
     Runs in a worker thread, so the event loop serves everyone else.
     """
+    if gibberish(text):  # whatever the NLU made of it, there is nothing to search for
+        return Decision(Outcome.NONE, [], 0.0), text
     thread = Thread.of(tracker).about(municipality)
     topic = thread.topic if reasked else topic_of(tracker)
     with stage("retrieval: whole search, waiting for a worker included"):
@@ -90,6 +93,7 @@ def warm() -> None:
         _questions(municipality)
         shared_retriever().warm(municipality, LANGUAGES)
     locally_answered()
+    known_words()
 
 
 def answer_payload(entry_id: str, municipality: str, language: str, score: float, other: bool) -> dict[str, Any]:

@@ -101,3 +101,10 @@ def test_short_gibberish_the_nlu_is_unsure_about_keeps_the_conversations_languag
                    earlier_user_turns=1)
     events, _ = run(sure)
     assert {"event": "slot", "name": "language", "value": "pl", "timestamp": None} in events
+
+
+def test_gibberish_the_nlu_is_sure_about_keeps_the_language_too() -> None:
+    sure = tracker("xqzv blorf wuggle?", intent="schools", slots={"language": "en"}, earlier_user_turns=1)
+    sure.latest_message["intent"]["confidence"] = 0.98  # what a later training gave the same mash
+    events, _ = run(sure)
+    assert not any(event["name"] == "language" for event in events)

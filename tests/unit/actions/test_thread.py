@@ -76,3 +76,9 @@ def test_a_follow_up_about_another_municipality_reads_the_last_question_as_asked
     assert thread.about("lulea").question == "How much does preschool cost in Luleå?"
     assert thread.about("shared") == thread  # the region's own FAQ names no place to rename
     assert Thread().about("lulea") == Thread()
+
+
+def test_gibberish_the_nlu_took_for_a_topic_is_asked_to_be_rephrased_not_answered_with_buttons() -> None:
+    boden = {"language": "en", "municipality": "boden"}
+    messages, slots = run(ActionAnswerFaq(), "xqzv blorf wuggle?", "schools", boden)
+    assert [m["response"] for m in messages] == ["utter_ask_rephrase"] and slots["failed_attempts"] == 1

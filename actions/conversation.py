@@ -1,4 +1,4 @@
-"""Actions that steer the conversation: municipality, language and the way to a human host."""
+"""Actions that steer the conversation: municipality and language (the way to a host: actions/human.py)."""
 
 from __future__ import annotations
 
@@ -73,30 +73,4 @@ class ActionChangeLanguage(Action):
             dispatcher.utter_message(response="utter_ask_language", language=language)
         else:
             dispatcher.utter_message(response="utter_language_set", language=language)
-        return []
-
-
-class ActionOfferHuman(Action):
-    """Offers a human host: asked for, a personal case, or an emergency (which gets 112 first).
-
-    The reply carries ``handoff_offered``; the gateway then runs the handoff intake.
-    """
-
-    def name(self) -> str:
-        return "action_offer_human"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        language = tracker.get_slot("language") or "en"
-        municipality = tracker.get_slot("municipality")
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        response = {"emergency": "utter_emergency", "personal_case": "utter_personal_case"}.get(
-            intent, "utter_human_contact")
-        if municipality not in municipalities.load_all():
-            if intent == "emergency":  # 112 at once, whatever else is unknown
-                dispatcher.utter_message(response="utter_emergency", language=language)
-            dispatcher.utter_message(response="utter_ask_municipality", language=language)
-            return []
-        dispatcher.utter_message(response=response, municipality=municipality, language=language)
         return []

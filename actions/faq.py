@@ -16,7 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import municipalities
 from actions.context import latest_text
+from actions.human import offer_human
 from actions.thread import Thread, in_context_wins
+from assistant.emergency import sounds_like_emergency
 from assistant.vocabulary import gibberish, known_words
 from base.definitions import LANGUAGES, TOPIC_INTENTS
 from base.metrics import stage
@@ -151,6 +153,8 @@ class ActionAnswerFaq(Action):
         language = tracker.get_slot("language") or "en"
         current = tracker.get_slot("municipality")
         text = latest_text(tracker).strip()
+        if sounds_like_emergency(text):  # whatever topic the NLU heard, 112 comes first
+            return offer_human(dispatcher, tracker, "emergency")
         known = municipalities.load_all()
 
         mentioned = [m for m in municipalities.mentioned_in(text, known) if m != current]

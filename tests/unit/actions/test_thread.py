@@ -82,3 +82,9 @@ def test_gibberish_the_nlu_took_for_a_topic_is_asked_to_be_rephrased_not_answere
     boden = {"language": "en", "municipality": "boden"}
     messages, slots = run(ActionAnswerFaq(), "xqzv blorf wuggle?", "schools", boden)
     assert [m["response"] for m in messages] == ["utter_ask_rephrase"] and slots["failed_attempts"] == 1
+
+
+def test_an_emergency_the_nlu_took_for_a_topic_gets_112_and_a_host() -> None:
+    messages, _ = run(ActionAnswerFaq(), "My husband collapsed in the kitchen and he is not breathing!", "schools",
+                      {"language": "en", "municipality": "lulea"}, confidence=0.998)
+    assert [m["response"] for m in messages] == ["utter_emergency"] and messages[0]["municipality"] == "lulea"

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import municipalities
 from actions.context import latest_text
 from actions.human import offer_human
-from actions.thread import Thread, in_context_wins
+from actions.thread import Thread, continues
 from assistant.emergency import sounds_like_emergency
 from assistant.vocabulary import gibberish, known_words
 from base.definitions import LANGUAGES, TOPIC_INTENTS
@@ -61,14 +61,17 @@ def _look_up(text: str, municipality: str, language: str, topic: str | None, thr
     if exact is not None:
         return Decision(Outcome.ANSWER, [Hit(exact.id, exact.topic, 1.0, 1.0, 1.0, 1.0, exact)], 1.0), text
     retriever = shared_retriever()
-    alone = retriever.decide(retriever.search(text, municipality, language, topic), topic)
-    if not thread.could_continue(text):
-        return alone, text
-    context_topic = thread.topic or topic  # read as a continuation, it is on the thread's topic
-    in_context = retriever.decide(
-        retriever.search(text, municipality, language, context_topic, context=thread.question,
-                         without={thread.answer} if thread.answer else ()), context_topic)
-    return (in_context, thread.joined(text)) if in_context_wins(alone, in_context) else (alone, text)
+    if thread.could_continue(text):
+        # Is it a follow-up? The fragment alone is judged on its words only: its own NLU topic says
+        # little ("is it expensive?": cost of living, 1.0, after a preschool question).
+        bare = retriever.decide(retriever.search(text, municipality, language))
+        context_topic = thread.topic or topic
+        in_context = retriever.decide(
+            retriever.search(text, municipality, language, context_topic, context=thread.question,
+                             without={thread.answer} if thread.answer else ()), context_topic)
+        if continues(bare, in_context, topic, thread.topic):
+            return in_context, thread.joined(text)
+    return retriever.decide(retriever.search(text, municipality, language, topic), topic), text
 
 
 async def find(text: str, municipality: str, language: str, tracker: Tracker, reasked: bool = False,

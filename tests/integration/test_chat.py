@@ -186,9 +186,10 @@ def test_a_close_call_is_answered_by_typing_a_number_or_a_piece_of_a_title(chat)
     offered_ids, titles = choices["custom"]["choices"], [button["title"] for button in choices["buttons"]]
     [second] = faq_answers(conversation.send("2"))
     assert second["custom"]["faq_id"] == offered_ids[1]
-    conversation.send(question)
+    again = chat("lulea", "en")  # a new conversation: in this one the question would now be read as a follow-up
+    assert faq_replies(again.send(question))[0]["custom"]["choices"] == offered_ids
     piece = " ".join(titles[0].rstrip("?").split()[-3:])  # the end of the first title, as someone would type it
-    [first] = faq_answers(conversation.send(piece))
+    [first] = faq_answers(again.send(piece))
     assert first["custom"]["faq_id"] == offered_ids[0]
 
 

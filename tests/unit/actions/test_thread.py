@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionChooseMunicipality
 from actions.faq import ActionAnswerFaq
-from actions.thread import FRAGMENT_WORDS, Thread
+from actions.thread import FRAGMENT_WORDS, Thread, continues
+from knowledge.search.decision import Decision, Hit, Outcome
 
 
 def run(action, text: str, intent: str, slots: dict, confidence: float = 0.95) -> tuple[list[dict], dict]:
@@ -38,9 +39,9 @@ def test_a_fragment_is_answered_about_the_subject_of_the_question_before_it() ->
     first = "How do I get a preschool place for our daughter?"
     messages, slots = run(ActionAnswerFaq(), first, "schools", {"language": "en", "municipality": "boden"})
     assert any("preschool" in faq_id for faq_id in entries(messages[0]))
-    # The NLU cannot tell what a four-word fragment is about: unsure, it names no topic of its own.
+    # The trained NLU is sure this fragment is about the cost of living: that does not decide it.
     messages, slots = run(ActionAnswerFaq(), "Is it expensive?", "cost_of_living",
-                          {"language": "en", "municipality": "boden", **slots}, confidence=0.4)
+                          {"language": "en", "municipality": "boden", **slots}, confidence=1.0)
     [reply] = messages
     assert entries(reply)[0] == "shared.schools.preschool_fees"
     assert slots["last_question"] == f"{first} Is it expensive?" and slots["last_topic"] == "schools"
@@ -88,3 +89,17 @@ def test_an_emergency_the_nlu_took_for_a_topic_gets_112_and_a_host() -> None:
     messages, _ = run(ActionAnswerFaq(), "My husband collapsed in the kitchen and he is not breathing!", "schools",
                       {"language": "en", "municipality": "lulea"}, confidence=0.998)
     assert [m["response"] for m in messages] == ["utter_emergency"] and messages[0]["municipality"] == "lulea"
+
+
+def _decision(outcome: Outcome, topic: str | None = None) -> Decision:
+    hits = [Hit("x", topic, 0.5, 0.8, 0.1, 0.1, None)] if topic else []
+    return Decision(outcome, hits, 0.3)
+
+
+def test_a_short_message_continues_the_thread_unless_it_stands_on_its_own() -> None:
+    found = _decision(Outcome.CHOICES, "schools")
+    assert continues(_decision(Outcome.NONE), found, "cost_of_living", "schools")  # "is it expensive?"
+    assert continues(_decision(Outcome.CHOICES, "healthcare"), found, "cost_of_living", "schools")
+    assert not continues(_decision(Outcome.ANSWER, "housing"), found, None, "schools")  # answered on its own
+    assert not continues(_decision(Outcome.CHOICES, "language_courses"), found, "language_courses", "housing")
+    assert not continues(_decision(Outcome.CHOICES), _decision(Outcome.NONE), None, "schools")  # nothing in context

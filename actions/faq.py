@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import municipalities
 from actions.context import latest_text
 from actions.human import offer_human
-from actions.thread import Thread, continues
+from actions.thread import Thread, in_context_wins
 from assistant.emergency import sounds_like_emergency
 from assistant.vocabulary import gibberish, known_words
 from base.definitions import LANGUAGES, TOPIC_INTENTS
@@ -69,7 +69,7 @@ def _look_up(text: str, municipality: str, language: str, topic: str | None, thr
         in_context = retriever.decide(
             retriever.search(text, municipality, language, context_topic, context=thread.question,
                              without={thread.answer} if thread.answer else ()), context_topic)
-        if continues(bare, in_context, topic, thread.topic):
+        if in_context_wins(bare, in_context):
             return in_context, thread.joined(text)
     return retriever.decide(retriever.search(text, municipality, language, topic), topic), text
 

@@ -3,13 +3,13 @@
 People do not ask self-contained questions one after another: after "how do I get a preschool
 place in Boden?" comes "is it expensive?", "and for a 3-year-old?", "where do I apply?". Read
 alone, such a fragment finds the cost of living or nothing at all. So a short message in a
-conversation that has a last question is read twice — alone, on its words only, and
-together with the last question (``Retriever.search(context=…)``), on the topic of the last
-answer (the NLU's topic of a fragment says little: "is it expensive?" is not about the cost of
-living after a preschool question), and without the entry just given (a
-follow-up asks for something that answer did not say). Unless the message stands on its own
-(``continues``), the blended reading answers; otherwise it is a new question, searched with the
-NLU's topic as any other ("how much does SFI cost?" after a housing question).
+conversation that has a last question is read twice — alone, on its words only, and together
+with the last question (``Retriever.search(context=…)``), on the topic of the last answer, and
+without the entry just given (a follow-up asks for something that answer did not say). The NLU's
+topic of a fragment does not take part: the trained NLU calls "is it expensive?" cost of living
+with confidence 1.0, which is no evidence after a preschool question. When the judge is more
+confident of the reading in context, that answers; otherwise the message is a new question,
+searched with the NLU's topic like any other ("how much does SFI cost?" after a housing question).
 """
 
 from __future__ import annotations
@@ -60,16 +60,6 @@ class Thread:
         return f"{self.question} {text}"[-MAX_MESSAGE_CHARS:]
 
 
-def continues(alone: Decision, in_context: Decision, topic: str | None, thread_topic: str | None) -> bool:
-    """Is a short message a follow-up? Read in context it must find something, and alone it must not stand.
-
-    It stands alone when the judge would answer it on its own words, or when the NLU is sure of a
-    topic other than the thread's and the message alone finds an entry on that topic ("is SFI
-    free?" after a housing question). The judge's probabilities of the two readings are not
-    compared: a blend has lower scores than a whole question, and the judge, fitted on whole
-    questions, rates it lower for that alone.
-    """
-    if in_context.outcome is Outcome.NONE or alone.outcome is Outcome.ANSWER:
-        return False
-    new_subject = topic is not None and topic != thread_topic
-    return not (new_subject and alone.top is not None and alone.top.topic == topic)
+def in_context_wins(alone: Decision, in_context: Decision) -> bool:
+    """The follow-up reading is taken when it finds something and the judge trusts it more."""
+    return in_context.outcome is not Outcome.NONE and in_context.confidence > alone.confidence

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionChooseMunicipality
 from actions.faq import ActionAnswerFaq
-from actions.thread import FRAGMENT_WORDS, Thread, continues
+from actions.thread import FRAGMENT_WORDS, Thread, in_context_wins
 from knowledge.search.decision import Decision, Hit, Outcome
 
 
@@ -91,15 +91,12 @@ def test_an_emergency_the_nlu_took_for_a_topic_gets_112_and_a_host() -> None:
     assert [m["response"] for m in messages] == ["utter_emergency"] and messages[0]["municipality"] == "lulea"
 
 
-def _decision(outcome: Outcome, topic: str | None = None) -> Decision:
-    hits = [Hit("x", topic, 0.5, 0.8, 0.1, 0.1, None)] if topic else []
-    return Decision(outcome, hits, 0.3)
+def _decision(outcome: Outcome, confidence: float) -> Decision:
+    hits = [] if outcome is Outcome.NONE else [Hit("x", "schools", 0.5, 0.8, 0.1, 0.1, None)]
+    return Decision(outcome, hits, confidence)
 
 
-def test_a_short_message_continues_the_thread_unless_it_stands_on_its_own() -> None:
-    found = _decision(Outcome.CHOICES, "schools")
-    assert continues(_decision(Outcome.NONE), found, "cost_of_living", "schools")  # "is it expensive?"
-    assert continues(_decision(Outcome.CHOICES, "healthcare"), found, "cost_of_living", "schools")
-    assert not continues(_decision(Outcome.ANSWER, "housing"), found, None, "schools")  # answered on its own
-    assert not continues(_decision(Outcome.CHOICES, "language_courses"), found, "language_courses", "housing")
-    assert not continues(_decision(Outcome.CHOICES), _decision(Outcome.NONE), None, "schools")  # nothing in context
+def test_the_reading_in_context_is_taken_when_it_finds_something_and_the_judge_trusts_it_more() -> None:
+    assert in_context_wins(_decision(Outcome.NONE, 0.03), _decision(Outcome.CHOICES, 0.12))  # "is it expensive?"
+    assert not in_context_wins(_decision(Outcome.CHOICES, 0.38), _decision(Outcome.CHOICES, 0.06))  # "is SFI free?"
+    assert not in_context_wins(_decision(Outcome.NONE, 0.01), _decision(Outcome.NONE, 0.02))  # nothing either way

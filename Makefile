@@ -31,7 +31,7 @@ help:
 	@echo "make loadtest  virtual newcomers on every channel: single process vs cluster"
 	@echo "make chaos     the four faults under load (5,000 messages)"
 	@echo "make fuzz      the property-based attack tests with a long budget"
-	@echo "make eval      evaluate intents, FAQ answers and reply language per language"
+	@echo "make eval      evaluate intents, FAQ answers, reply language and whole conversations per language"
 	@echo "make bench     SweFAQ retrieval, REST latency and memory figures"
 	@echo "make validate  check FAQ content and municipality files"
 

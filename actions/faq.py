@@ -85,11 +85,11 @@ async def find(text: str, municipality: str, language: str, tracker: Tracker, re
     """
     if gibberish(text):  # whatever the NLU made of it, there is nothing to search for
         return Decision(Outcome.NONE, [], 0.0), text
-    thread = Thread.of(tracker).about(municipality)
+    thread = Thread.of(tracker)
     topic = thread.topic if reasked else topic_of(tracker)
     with stage("retrieval: whole search, waiting for a worker included"):
         return await off_loop(_look_up, text, municipality, language, topic,
-                              Thread() if reasked or alone else thread)
+                              Thread() if reasked or alone else thread.about(municipality))
 
 
 def warm() -> None:

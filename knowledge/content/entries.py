@@ -3,6 +3,9 @@
 Layout: ``knowledge/faq/shared/*.yml`` is the national/regional layer every municipality
 inherits; ``knowledge/faq/<municipality id>/*.yml`` holds that municipality's own entries.
 A local entry with ``overrides: <shared id>`` replaces that shared entry for its municipality.
+An entry with ``covers: [ids]`` is the overview answer to a question those entries answer in
+detail: a close call among it and only entries it covers is answered with it, not offered as
+choices (``knowledge.search.decision``).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class FaqEntry(BaseModel):
     verified: dt.date
     time_sensitive: bool = False
     overrides: str | None = None
+    covers: tuple[str, ...] = ()
     layer: str = SHARED_LAYER
 
     @field_validator("topic")
@@ -110,6 +114,8 @@ class FaqEntry(BaseModel):
             raise ValueError(f"questions: every entry needs a phrasing in every language; missing {unasked}")
         if self.layer == SHARED_LAYER and self.overrides:
             raise ValueError("overrides: only a municipality's entry can override a shared one")
+        if self.id in self.covers:
+            raise ValueError("covers: an entry cannot cover itself")
         return self
 
 

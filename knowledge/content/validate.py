@@ -2,7 +2,8 @@
 
 Loading stops at the first malformed entry; validation keeps going and reports them all, plus
 what no single file can show: FAQ folders without a municipality file, duplicate ids, ids outside
-their layer's prefix and overrides of shared entries that do not exist. ``make validate`` prints
+their layer's prefix, overrides of shared entries that do not exist, and covers that name an entry
+the municipality does not have or one of another topic. ``make validate`` prints
 the problems (``app.commands.validate``).
 """
 
@@ -50,4 +51,26 @@ def problems(root: Path = FAQ_ROOT, config_dir: Path = municipalities.CONFIG_DIR
                 found.append(f"{path}: field 'id': must start with {expected_prefix!r}")
             if entry.overrides and entry.overrides not in shared_ids:
                 found.append(f"{path}: field 'overrides': no shared entry {entry.overrides!r}")
+            found.extend(_cover_problems(path, entry, entries, layer))
+    return found
+
+
+def _cover_problems(path: Path, entry: FaqEntry, entries: dict[str, list[tuple[Path, FaqEntry]]],
+                    layer: str) -> list[str]:
+    """An overview covers only entries its municipality answers with (its own or shared), on its topic.
+
+    A shared overview covers shared entries only: it must hold for every municipality.
+    """
+    reachable = {e.id: e for _, e in entries.get(SHARED_LAYER, [])}
+    if layer != SHARED_LAYER:
+        overridden = {e.overrides for _, e in entries.get(layer, []) if e.overrides}
+        reachable = {i: e for i, e in reachable.items() if i not in overridden}
+        reachable.update({e.id: e for _, e in entries.get(layer, [])})
+    found = []
+    for covered in entry.covers:
+        other = reachable.get(covered)
+        if other is None:
+            found.append(f"{path}: field 'covers': {covered!r} is not an entry {layer!r} answers with")
+        elif other.topic != entry.topic:
+            found.append(f"{path}: field 'covers': {covered!r} is about {other.topic}, this entry about {entry.topic}")
     return found

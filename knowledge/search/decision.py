@@ -96,7 +96,12 @@ class Judge:
 
     ANSWER when the probability is at least ``answer_at``; NONE below ``choices_at``; otherwise
     CHOICES among the best entries whose fused score is within ``choices_spread`` of the best
-    (at least two, at most ``max_choices``).
+    (at least two, at most ``max_choices``) — unless one of them is the overview that ``covers``
+    all the others: a close call among one answer and its own details is no choice, so the
+    overview answers (its answer names what the details are about, and the person can ask on).
+    That is the only safe reading of "the candidates are variants of one answer": measured, neither
+    e5 similarity between entries nor a shared topic could tell variants from different questions
+    (docs/ARCHITECTURE.md), so an editor says it in the content.
     """
 
     weights: tuple[float, ...] = (10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
@@ -127,4 +132,17 @@ class Judge:
         if confidence >= self.answer_at:
             return Decision(Outcome.ANSWER, [hits[0]], confidence)
         close = [hit for hit in hits[: self.max_choices] if hit.score >= hits[0].score - self.choices_spread]
-        return Decision(Outcome.CHOICES, close if len(close) >= 2 else hits[:2], confidence)
+        close = close if len(close) >= 2 else hits[:2]
+        overview = _overview(close)
+        if overview is not None:
+            return Decision(Outcome.ANSWER, [overview], confidence)
+        return Decision(Outcome.CHOICES, close, confidence)
+
+
+def _overview(close: Sequence[Hit]) -> Hit | None:
+    """The candidate whose entry covers every other candidate, if there is one."""
+    for hit in close:
+        covered = set(hit.entry.covers) if hit.entry is not None else set()
+        if all(other.faq_id in covered for other in close if other is not hit):
+            return hit
+    return None

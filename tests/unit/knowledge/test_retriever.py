@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 
+from knowledge.content.entries import FaqEntry
 from knowledge.search import retriever as retriever_module
 from knowledge.search.decision import FEATURES, Hit, Judge, Outcome, features
 from knowledge.search.index import Components
@@ -19,6 +20,7 @@ from knowledge.search.retriever import (
     rank,
     shared_retriever,
 )
+from tests.unit.knowledge.faq_trees import GOOD_LOCAL
 from tests.unit.knowledge.fixture_faq import MUNICIPALITY, encoders, write_faq
 
 
@@ -166,6 +168,21 @@ def test_the_judge_offers_close_choices_on_a_close_call() -> None:
     assert [h.faq_id for h in close.hits] == ["shared.test.e0", "shared.test.e1", "shared.test.e2"]
     lone = JUDGE.decide(_hits(0.45, 0.33))  # only the top is close: a lone "did you mean" is no choice
     assert lone.outcome is Outcome.CHOICES and len(lone.hits) == 2
+
+
+def test_a_close_call_between_an_overview_and_its_details_answers_with_the_overview() -> None:
+    def entry(faq_id: str, covers: tuple[str, ...] = ()) -> FaqEntry:
+        return FaqEntry(**{**GOOD_LOCAL, "id": faq_id, "covers": covers})
+
+    overview = entry("boden.housing.e1", ("boden.housing.e0", "boden.housing.e2"))
+    details = [entry("boden.housing.e0"), overview, entry("boden.housing.e2")]
+    hits = [dataclasses.replace(hit, faq_id=e.id, entry=e)
+            for hit, e in zip(_hits(0.65, 0.64, 0.58), details, strict=True)]
+    decision = JUDGE.decide(hits)
+    assert decision.outcome is Outcome.ANSWER and [h.faq_id for h in decision.hits] == ["boden.housing.e1"]
+    # One candidate the overview does not cover makes it a real choice again.
+    stranger = dataclasses.replace(hits[2], faq_id="boden.housing.other", entry=entry("boden.housing.other"))
+    assert JUDGE.decide([*hits[:2], stranger]).outcome is Outcome.CHOICES
 
 
 def test_the_judge_gives_up_when_the_best_is_unlikely_right() -> None:

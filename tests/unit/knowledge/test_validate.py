@@ -79,3 +79,29 @@ def test_broken_yaml_and_duplicate_ids_and_dangling_overrides(tmp_path: Path) ->
     assert "is used by more than one entry" in found
     assert "no shared entry 'shared.housing.nothing'" in found
     assert "no municipality file municipalities/narnia.yml" in found
+
+
+def test_an_overview_covers_only_entries_of_its_municipality_and_topic(tmp_path: Path) -> None:
+    root = faq_tree(tmp_path, {
+        "shared/q.yml": shared_entry(),
+        "shared/tax.yml": {**shared_entry("shared.work.tax"), "topic": "work"},
+        "boden/overview.yml": {**GOOD_LOCAL, "id": "boden.housing.overview",
+                               "covers": ["boden.housing.queue", "shared.housing.queue"]},
+        "boden/q.yml": GOOD_LOCAL,
+        "boden/bad.yml": {**GOOD_LOCAL, "id": "boden.housing.bad",
+                          "covers": ["shared.work.tax", "lulea.housing.queue"]},
+        "boden/itself.yml": {**GOOD_LOCAL, "id": "boden.housing.itself", "covers": ["boden.housing.itself"]},
+    })
+    found = "\n".join(problems(root))
+    assert "overview.yml" not in found
+    assert "'shared.work.tax' is about work, this entry about housing" in found
+    assert "'lulea.housing.queue' is not an entry 'boden' answers with" in found
+    assert "itself.yml: field 'covers': an entry cannot cover itself" in found
+
+
+def test_a_shared_overview_cannot_cover_a_local_entry(tmp_path: Path) -> None:
+    root = faq_tree(tmp_path, {
+        "shared/q.yml": {**shared_entry(), "covers": ["boden.housing.queue"]},
+        "boden/q.yml": GOOD_LOCAL,
+    })
+    assert any("'boden.housing.queue' is not an entry 'shared' answers with" in line for line in problems(root))

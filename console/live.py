@@ -34,7 +34,9 @@ def live_updates(sessions: Sessions, events: Events) -> Callable[[WebSocket], Aw
             await websocket.close(code=CLOSED_SESSION)
             return
         await websocket.accept()
-        scope = None if session.host.is_admin else {session.host.municipality or ""}
+        host = session.host
+        # Only accounts that take conversations hear of them: an editor's console gets pings only.
+        scope = None if host.is_admin else ({host.municipality or ""} if host.role.hosts else set())
         queue = events.subscribe(scope)
         quiet = 0.0
         try:

@@ -131,11 +131,15 @@ def build_router(services: ConsoleServices) -> APIRouter:
         response.delete_cookie(COOKIE, path="/console")
         return response
 
+    async def queues(session: Session, statuses: tuple[Status, ...]) -> list[Handoff]:
+        """The handoffs in these states the account may see (none for an account that hosts no one)."""
+        if not session.host.role.hosts:
+            return []
+        return await handoffs.by_status(None if session.host.is_admin else session.host.municipality, statuses)
+
     @router.get("", response_class=HTMLResponse)
     async def dashboard(request: Request, session: HostSession) -> HTMLResponse:
-        scope = None if session.host.is_admin else session.host.municipality
-        rows = {status: await handoffs.by_status(scope, (status,))
-                for status in (Status.WAITING, Status.ACTIVE, Status.TICKET)}
+        rows = {status: await queues(session, (status,)) for status in (Status.WAITING, Status.ACTIVE, Status.TICKET)}
         topics = {h.id: await topic(h) for status_rows in rows.values() for h in status_rows}
         language = host_language(request)
         return await asyncio.to_thread(page, request, "dashboard.html", session=session, rows=rows,
@@ -177,8 +181,7 @@ def build_router(services: ConsoleServices) -> APIRouter:
     @router.get("/history", response_class=HTMLResponse)
     async def history(request: Request, session: HostSession, q: str = Query("", max_length=200)) -> HTMLResponse:
         """Closed conversations, newest first, optionally only those whose need, note or messages match."""
-        scope = None if session.host.is_admin else session.host.municipality
-        closed = list(reversed(await handoffs.by_status(scope, CLOSED)))[:HISTORY_ROWS]
+        closed = list(reversed(await queues(session, CLOSED)))[:HISTORY_ROWS]
         language = host_language(request)
         if q.strip():
             # The search sees what a host sees: masked text, so a personal number finds nothing.

@@ -1,6 +1,7 @@
-"""Relocation hosts' accounts: passwords hashed with Argon2id, who is online, whom to e-mail.
+"""Console accounts (hosts, editors, admins): passwords hashed with Argon2id, who is online, whom to e-mail.
 
 Accounts are created by an operator's command (``python -m app hosts add``), never through the web.
+What each role may do is ``handoff.roles``'.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 import municipalities
 from base.clock import now
 from base.workers import off_loop
+from handoff.roles import Role, may_edit, may_host, may_view_figures
 from storage.schema import hosts
 from storage.store import Store
 
@@ -46,15 +48,32 @@ class Host:
     email: str
     first_name: str
     municipality: str | None
-    is_admin: bool
+    role: Role = Role.HOST
+
+    @property
+    def is_admin(self) -> bool:
+        """Sees every municipality's conversations."""
+        return self.role is Role.ADMIN
+
+    @property
+    def scope(self) -> str | None:
+        """The one municipality this account works for, None for a regional account."""
+        return None if self.role.regional else self.municipality
 
     def may_see(self, municipality: str) -> bool:
-        return self.is_admin or self.municipality == municipality
+        """May read and answer the municipality's handed-over conversations."""
+        return may_host(self.role, self.municipality, municipality)
+
+    def may_view_figures(self, municipality: str) -> bool:
+        return may_view_figures(self.role, self.municipality, municipality)
+
+    def may_edit(self, layer: str) -> bool:
+        return may_edit(self.role, self.municipality, layer)
 
 
 def _host(row: dict) -> Host:
     return Host(id=row["id"], email=row["email"], first_name=row["first_name"], municipality=row["municipality"],
-                is_admin=row["is_admin"])
+                role=Role(row["role"]))
 
 
 class HostStore:
@@ -62,16 +81,16 @@ class HostStore:
         self.engine = store.engine
 
     async def add(self, email: str, first_name: str, password: str, municipality: str | None,
-                  is_admin: bool = False) -> Host:
+                  role: Role = Role.HOST) -> Host:
         if len(password) < MIN_PASSWORD:
             raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
-        if not is_admin and municipality not in municipalities.load_all():
+        if not role.regional and municipality not in municipalities.load_all():
             raise ValueError(f"unknown municipality {municipality!r}")
         try:
             async with self.engine.begin() as connection:
                 await connection.execute(hosts.insert().values(
-                    email=email.strip().lower(), first_name=first_name.strip(), is_admin=is_admin,
-                    municipality=None if is_admin else municipality,
+                    email=email.strip().lower(), first_name=first_name.strip(), role=role.value,
+                    municipality=None if role.regional else municipality,
                     password_hash=await off_loop(_hasher.hash, password), created_at=now()))
         except IntegrityError:
             raise ValueError(f"a host with e-mail {email} exists already") from None
@@ -109,15 +128,17 @@ class HostStore:
             await connection.execute(update(hosts).where(hosts.c.id == host_id).values(last_seen_at=now()))
 
     async def online(self, municipality: str) -> list[Host]:
-        """The municipality's hosts whose console is open right now."""
+        """The municipality's hosts whose console is open right now (editors take no conversations)."""
         since = now() - ONLINE_WINDOW
-        query = select(hosts).where(hosts.c.municipality == municipality, hosts.c.last_seen_at >= since)
+        query = select(hosts).where(hosts.c.municipality == municipality, hosts.c.role == Role.HOST.value,
+                                    hosts.c.last_seen_at >= since)
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).mappings().all()
         return [_host(dict(row)) for row in rows]
 
     async def addresses(self, municipality: str) -> list[str]:
-        """The e-mail addresses of the municipality's hosts (admins are not notified)."""
+        """The e-mail addresses of the municipality's hosts (admins and editors are not notified)."""
+        query = select(hosts.c.email).where(hosts.c.municipality == municipality, hosts.c.role == Role.HOST.value)
         async with self.engine.connect() as connection:
-            rows = (await connection.execute(select(hosts.c.email).where(hosts.c.municipality == municipality))).all()
+            rows = (await connection.execute(query)).all()
         return [row[0] for row in rows]

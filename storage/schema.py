@@ -93,8 +93,8 @@ hosts = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("email", String(200), nullable=False, unique=True),
     Column("first_name", String(80), nullable=False),
-    Column("municipality", String(64)),  # None for an admin, who sees every municipality
-    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("municipality", String(64)),  # None for a regional account (admin, regional admin)
+    Column("role", String(20), nullable=False, default="host"),  # handoff.roles.Role
     Column("password_hash", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True)),

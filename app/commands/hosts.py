@@ -1,7 +1,9 @@
-"""Manage relocation hosts' console accounts (add a host or an admin).
+"""Manage console accounts: hosts, FAQ editors, the admin and the regional admin (``handoff.roles``).
 
     python -m app hosts add --email anna@boden.se --name Anna --municipality boden
-    python -m app hosts add --email lead@region.se --name Lea --admin
+    python -m app hosts add --email erik@boden.se --name Erik --municipality boden --role editor
+    python -m app hosts add --email lead@region.se --name Lea --role admin
+    python -m app hosts add --email faq@region.se --name Rut --role regional_admin
 
 The password is asked for at the prompt (or read from HOST_PASSWORD for scripted set-ups), never
 taken as an argument, so it does not land in shell history or process lists.
@@ -18,11 +20,12 @@ import sys
 from app.database import opened
 from app.settings import settings
 from handoff.hosts import Host, HostStore
+from handoff.roles import Role
 
 
 async def _add(args: argparse.Namespace, password: str) -> Host:
     async with opened(settings()) as store:
-        return await HostStore(store).add(args.email, args.name, password, args.municipality, args.admin)
+        return await HostStore(store).add(args.email, args.name, password, args.municipality, Role(args.role))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,16 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     add = sub.add_parser("add", help="create a host account")
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True, help="first name, shown to newcomers")
-    add.add_argument("--municipality", help="the municipality the host works for")
-    add.add_argument("--admin", action="store_true", help="sees every municipality")
+    add.add_argument("--municipality", help="the municipality a host or an editor works for")
+    add.add_argument("--role", choices=[role.value for role in Role], default=Role.HOST.value,
+                     help="host (default) or editor of one municipality; admin or regional_admin of the region")
     args = parser.parse_args(argv)
-    if not args.admin and not args.municipality:
-        parser.error("a host needs --municipality (or --admin)")
+    if not Role(args.role).regional and not args.municipality:
+        parser.error(f"a {args.role} needs --municipality")
     password = os.environ.get("HOST_PASSWORD") or getpass.getpass("Password (at least 12 characters): ")
     try:
         host = asyncio.run(_add(args, password))
     except ValueError as exc:
         print(f"Not created: {exc}", file=sys.stderr)
         return 1
-    print(f"Created host {host.email} ({'admin' if host.is_admin else host.municipality}).")
+    print(f"Created {host.role.value} {host.email} ({host.scope or 'all municipalities'}).")
     return 0

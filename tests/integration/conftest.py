@@ -27,12 +27,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-def add_host(stack: Stack, email: str, name: str, municipality: str, database: str | None = None) -> None:
-    """Create a host account with the admin command, as an operator would."""
+def add_host(stack: Stack, email: str, name: str, municipality: str | None, database: str | None = None,
+             role: str = "host") -> None:
+    """Create a console account with the admin command, as an operator would."""
     env = {**os.environ, "VAR_DIR": str(stack.settings.var_dir), "DATABASE_URL": database or stack.settings.database,
            "HOST_PASSWORD": PASSWORD}
-    done = subprocess.run([sys.executable, "-m", "app", "hosts", "add", "--email", email, "--name", name,
-                           "--municipality", municipality], env=env, capture_output=True, text=True, timeout=60)
+    place = ["--municipality", municipality] if municipality else []
+    done = subprocess.run([sys.executable, "-m", "app", "hosts", "add", "--email", email, "--name", name, *place,
+                           "--role", role], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert PASSWORD not in done.stdout + done.stderr
 

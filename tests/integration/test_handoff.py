@@ -17,7 +17,7 @@ from websockets.exceptions import InvalidStatus
 from app.platforms import wait_for
 from app.stack import Stack
 from base.catalog import text as catalog_text
-from tests.integration.conftest import Console
+from tests.integration.conftest import Console, add_host
 
 
 def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, hosts, mailbox) -> None:
@@ -102,6 +102,33 @@ def test_a_jokkmokk_host_cannot_read_claim_or_post_in_a_boden_conversation(stack
     page = hosts["boden"].client.get(f"/console/handoffs/{handoff_id}").text
     assert "hej" not in page.split("Det gäller mitt uppehållstillstånd.")[-1]
     assert "/claim" in page  # still waiting: nobody claimed it
+
+
+def test_editors_and_the_regional_admin_take_no_conversations_not_even_their_own_municipalitys(
+        stack: Stack, chat, hosts) -> None:
+    from websockets.sync.client import connect
+
+    suffix = uuid.uuid4().hex[:6]
+    add_host(stack, f"erik.{suffix}@boden.example", "Erik", "boden", role="editor")
+    add_host(stack, f"rut.{suffix}@region.example", "Rut", None, role="regional_admin")
+    editor, regional = Console(stack.app_url, f"erik.{suffix}@boden.example"), \
+        Console(stack.app_url, f"rut.{suffix}@region.example")
+    url = stack.app_url.replace("http://", "ws://") + "/console/ws"
+    cookie = "; ".join(f"{k}={v}" for k, v in editor.client.cookies.items())
+    with connect(url, additional_headers={"Cookie": cookie, "Origin": stack.app_url}) as socket:
+        _, handoff_id = _waiting_boden_handoff(chat)
+        with pytest.raises(TimeoutError):
+            while True:  # pings may come; news of the conversation must not
+                assert str(handoff_id) not in socket.recv(timeout=3)
+    for account, shown in ((editor, "FAQ-redaktör, Boden"), (regional, "regional administratör, alla kommuner")):
+        dashboard = account.client.get("/console").text
+        assert shown in dashboard and "tar inte över samtal" in dashboard
+        assert f"/console/handoffs/{handoff_id}" not in dashboard
+        assert account.client.get(f"/console/handoffs/{handoff_id}").status_code == 404
+        assert account.client.get(f"/console/handoffs/{handoff_id}/messages").status_code == 404
+        assert account.post(f"/console/handoffs/{handoff_id}/claim").status_code == 404
+        assert "Det gäller mitt uppehållstillstånd." not in account.client.get("/console/history").text
+    assert f"/console/handoffs/{handoff_id}" in hosts["boden"].client.get("/console").text
 
 
 def test_strangers_and_other_sites_are_refused(stack: Stack, chat, hosts) -> None:

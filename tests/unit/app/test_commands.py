@@ -11,8 +11,11 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from app.settings import PROJECT_ROOT
 from handoff.hosts import Host, HostStore
+from handoff.roles import Role
 from storage.store import Store
 
 PYTHON = PROJECT_ROOT / ".venv" / "app" / "bin" / "python"
@@ -81,13 +84,15 @@ def test_the_commands_package_itself_is_not_a_command() -> None:
     assert "unknown command" in result.stderr
 
 
-def test_hosts_add_without_municipality_or_admin_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("role", [[], ["--role", "editor"], ["--role", "owner"]])
+def test_hosts_add_without_municipality_or_with_an_unknown_role_is_a_usage_error(
+        tmp_path: Path, role: list[str]) -> None:
     database = tmp_path / "hosts.sqlite"
-    result = _app("hosts", "add", "--email", "anna@boden.example", "--name", "Anna",
+    result = _app("hosts", "add", "--email", "anna@boden.example", "--name", "Anna", *role,
                   DATABASE_URL=f"sqlite+aiosqlite:///{database}", HOST_PASSWORD=PASSWORD)
     assert result.returncode == 2
     assert "usage: python -m app hosts" in result.stderr
-    assert "--municipality" in result.stderr
+    assert ("--municipality" if role[-1:] != ["owner"] else "invalid choice: 'owner'") in result.stderr
     assert not database.exists()
 
 
@@ -98,19 +103,22 @@ def test_hosts_add_creates_a_host_who_can_log_in_and_never_prints_the_password(t
                   DATABASE_URL=url, HOST_PASSWORD=PASSWORD)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"Created host {email} (boden)."
+    editor = _app("hosts", "add", "--email", "erik@boden.example", "--name", "Erik", "--municipality", "boden",
+                  "--role", "editor", DATABASE_URL=url, HOST_PASSWORD=PASSWORD)
+    assert editor.stdout.strip() == "Created editor erik@boden.example (boden).", editor.stderr
     assert PASSWORD not in result.stdout + result.stderr
     found, logged_in = _host(url, email, PASSWORD)
-    assert found is not None and (found.first_name, found.municipality, found.is_admin) == ("Anna", "boden", False)
+    assert found is not None and (found.first_name, found.municipality, found.role) == ("Anna", "boden", Role.HOST)
     assert logged_in == found
 
 
 def test_hosts_add_refuses_a_second_account_and_a_short_password_without_printing_it(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'hosts.sqlite'}"
-    first = _app("hosts", "add", "--email", "lea@region.example", "--name", "Lea", "--admin",
+    first = _app("hosts", "add", "--email", "lea@region.example", "--name", "Lea", "--role", "admin",
                  DATABASE_URL=url, HOST_PASSWORD=PASSWORD)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "Created host lea@region.example (admin)."
-    again = _app("hosts", "add", "--email", "lea@region.example", "--name", "Lea", "--admin",
+    assert first.stdout.strip() == "Created admin lea@region.example (all municipalities)."
+    again = _app("hosts", "add", "--email", "lea@region.example", "--name", "Lea", "--role", "regional_admin",
                  DATABASE_URL=url, HOST_PASSWORD=PASSWORD + "2")
     short = _app("hosts", "add", "--email", "bo@boden.example", "--name", "Bo", "--municipality", "boden",
                  DATABASE_URL=url, HOST_PASSWORD="kort-lösen")

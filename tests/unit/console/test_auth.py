@@ -19,6 +19,7 @@ from starlette.requests import Request
 import handoff.hosts
 from console.auth import SESSION_LIFETIME, Session, Sessions, check_csrf, same_origin
 from handoff.hosts import Host, HostStore
+from handoff.roles import Role
 from storage.schema import host_sessions
 from storage.store import Store, aware
 
@@ -104,7 +105,7 @@ def _request(origin: str | None = SITE, referer: str | None = None, csrf_header:
 
 
 SESSION = Session(host=Host(id=1, email="anna@boden.example", first_name="Anna", municipality="boden",
-                            is_admin=False), csrf="the-sessions-csrf-token")
+                            role=Role.HOST), csrf="the-sessions-csrf-token")
 
 
 def test_the_right_origin_and_token_pass() -> None:

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from console.login import MAX_DELAY, LoginGuard, delay_for
 from handoff.hosts import Host
+from handoff.roles import Role
 from storage.rates import RateLimits
 
 EMAIL, PASSWORD = "anna@boden.example", "correct horse battery staple"
-ANNA = Host(id=1, email=EMAIL, first_name="Anna", municipality="boden", is_admin=False)
+ANNA = Host(id=1, email=EMAIL, first_name="Anna", municipality="boden", role=Role.HOST)
 
 
 @dataclass

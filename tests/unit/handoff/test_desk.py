@@ -23,6 +23,7 @@ from handoff.events import Event, EventKind, Events
 from handoff.hosts import Host, HostStore
 from handoff.intake import Intake
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status
+from handoff.roles import Role
 from storage.store import Store, aware
 
 CLOCK = dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.UTC)
@@ -66,7 +67,7 @@ class Office:
 
     async def host(self, municipality: str | None = "boden", name: str = "Anna", admin: bool = False) -> Host:
         email = f"host-{uuid.uuid4().hex[:10]}@example.se"
-        return await self.desk.intake.hosts.add(email, name, PASSWORD, municipality, is_admin=admin)
+        return await self.desk.intake.hosts.add(email, name, PASSWORD, municipality, Role.ADMIN if admin else Role.HOST)
 
     async def handoff(self, status: Status, language: str = "sv", method: ContactMethod = ContactMethod.CHAT,
                       host: Host | None = None, contact: str | None = None,

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 import handoff.hosts
 from handoff.hosts import ONLINE_WINDOW, HostStore
+from handoff.roles import Role
 from storage.schema import hosts as hosts_table
 from storage.store import Store
 
@@ -56,7 +57,7 @@ def test_a_host_logs_in_with_the_right_password_and_not_with_a_wrong_one(databas
 
     added, right, wrong = _run(database_url, body)
     assert right == added
-    assert (right.email, right.first_name, right.municipality, right.is_admin) == (email, "Anna", "boden", False)
+    assert (right.email, right.first_name, right.municipality, right.role) == (email, "Anna", "boden", Role.HOST)
     assert wrong is None
 
 
@@ -131,14 +132,15 @@ def test_online_lists_only_the_municipalitys_hosts_seen_within_the_window(databa
         never = await hosts.add(_email(), "Bert", PASSWORD, "boden")
         long_ago = await hosts.add(_email(), "Cecilia", PASSWORD, "boden")
         elsewhere = await hosts.add(_email("jokkmokk"), "Dan", PASSWORD, "jokkmokk")
-        for host in (touched, long_ago, elsewhere):
+        editor = await hosts.add(_email(), "Erik", PASSWORD, "boden", Role.EDITOR)  # takes no conversations
+        for host in (touched, long_ago, elsewhere, editor):
             await hosts.touch(host.id)
         stale = dt.datetime.now(dt.UTC) - ONLINE_WINDOW - dt.timedelta(seconds=5)
         async with store.engine.begin() as connection:
             await connection.execute(update(hosts_table).where(hosts_table.c.id == long_ago.id)
                                      .values(last_seen_at=stale))
         online = {h.id for h in await hosts.online("boden")}
-        ours = {touched.id, never.id, long_ago.id, elsewhere.id}
+        ours = {touched.id, never.id, long_ago.id, elsewhere.id, editor.id}
         return online & ours, {h.id for h in await hosts.online("jokkmokk")} & ours, [touched, elsewhere]
 
     boden, jokkmokk, (touched, elsewhere) = _run(database_url, body)
@@ -147,16 +149,18 @@ def test_online_lists_only_the_municipalitys_hosts_seen_within_the_window(databa
 
 
 def test_addresses_are_the_municipalitys_hosts_only(database_url: str) -> None:
-    boden_hosts, other, admin = [_email(), _email()], _email("jokkmokk"), _email("region")
+    boden_hosts, other, admin, editor = [_email(), _email()], _email("jokkmokk"), _email("region"), _email()
 
     async def body(hosts: HostStore, store: Store) -> list[str]:
         for email in boden_hosts:
             await hosts.add(email, "Anna", PASSWORD, "boden")
         await hosts.add(other, "Dan", PASSWORD, "jokkmokk")
-        await hosts.add(admin, "Lea", PASSWORD, "boden", is_admin=True)  # an admin works for no one municipality
+        await hosts.add(admin, "Lea", PASSWORD, "boden", Role.ADMIN)  # an admin works for no one municipality
+        await hosts.add(editor, "Erik", PASSWORD, "boden", Role.EDITOR)
         return await hosts.addresses("boden")
 
     addresses = _run(database_url, body)
     assert set(boden_hosts) <= set(addresses)
     assert other not in addresses
     assert admin not in addresses
+    assert editor not in addresses

@@ -25,7 +25,7 @@ def test_a_new_database_gets_every_table_the_code_declares(database_url: str) ->
     engine.dispose()
     assert {t.name for t in metadata.sorted_tables} <= tables
     assert "login_failures" not in tables
-    assert current(database_url) == "0002"
+    assert current(database_url) == "0003"
 
 
 def test_a_database_from_before_migrations_is_upgraded_and_keeps_its_conversations(tmp_path: Path) -> None:
@@ -47,9 +47,25 @@ def test_a_database_from_before_migrations_is_upgraded_and_keeps_its_conversatio
         return count
 
     assert asyncio.run(start_the_app_on_it()) == 1
-    assert current(url) == "0002"
+    assert current(url) == "0003"
     engine = create_engine(sync_url(url))
     with engine.connect() as connection:
         assert "login_failures" not in inspect(connection).get_table_names()
         assert connection.execute(text("SELECT count(*) FROM conversations WHERE id = 'web:old'")).scalar() == 1
     engine.dispose()
+
+
+def test_an_admin_flag_becomes_the_admin_role_and_hosts_stay_hosts(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'roles.sqlite'}"
+    upgrade(url, "0002")
+    engine = create_engine(sync_url(url))
+    with engine.begin() as connection:
+        for email, is_admin in (("lea@region.example", True), ("anna@boden.example", False)):
+            connection.execute(text("INSERT INTO hosts (email, first_name, municipality, is_admin, password_hash, "
+                                    "created_at) VALUES (:e, 'X', :m, :a, 'h', '2026-01-01')"),
+                               {"e": email, "m": None if is_admin else "boden", "a": is_admin})
+    upgrade(url)
+    with engine.connect() as connection:
+        roles = dict(connection.execute(text("SELECT email, role FROM hosts")).all())
+    engine.dispose()
+    assert roles == {"lea@region.example": "admin", "anna@boden.example": "host"}

@@ -193,6 +193,17 @@ def test_a_close_call_is_answered_by_typing_a_number_or_a_piece_of_a_title(chat)
     assert first["custom"]["faq_id"] == offered_ids[0]
 
 
+@pytest.mark.parametrize(("language", "question"), [
+    ("en", "How do we find an apartment?"), ("sv", "Hur hittar vi en lägenhet?"), ("uk", "Як нам знайти квартиру?")])
+def test_a_general_housing_question_in_skelleftea_gets_the_overview_not_buttons(
+        chat, language: str, question: str) -> None:
+    """The issue's first example: the close call among Skellefteå's housing entries is the overview and its details."""
+    [reply] = faq_replies(chat("skelleftea", language).send(question))
+    assert reply["custom"]["response"] == "utter_faq_answer" and not reply.get("buttons")
+    assert reply["custom"]["faq_id"] == "skelleftea.housing.finding_a_home"
+    assert "Skebo" in reply["text"] and reply["custom"]["language"] == language
+
+
 def test_and_in_another_municipality_answers_the_last_question_there(chat) -> None:
     conversation = chat("skelleftea", "en")
     [first] = faq_replies(conversation.send("How much does preschool cost?"))

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 import municipalities
+from console.analytics import build_analytics_router
 from console.auth import COOKIE, Session, Sessions, check_csrf, same_origin
 from console.live import live_updates
 from console.login import LoginGuard
@@ -243,4 +244,5 @@ def build_router(services: ConsoleServices) -> APIRouter:
         return RedirectResponse("/console", status_code=303)
 
     router.add_api_websocket_route("/ws", live_updates(services.sessions, services.events))
+    router.include_router(build_analytics_router(services.store, HostSession))
     return router

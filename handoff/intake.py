@@ -149,7 +149,7 @@ class Intake:
                                                  queued_at=moment)
             return [await self.position_message(handoff)]
         handoff = await self.handoffs.change(handoff.id, status=Status.TICKET, step=None, consent=True,
-                                             queued_at=moment)
+                                             queued_at=moment, ticket=True)
         opening = place.office_hours.next_opening(moment)
         how = text(lang, f"handoff_by_{handoff.contact_method}", contact=handoff.contact_value or "")
         if opening is None or opening <= moment + dt.timedelta(minutes=1):  # open, but nobody online

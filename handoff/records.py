@@ -79,6 +79,7 @@ class Handoff:
     claimed_at: dt.datetime | None
     closed_at: dt.datetime | None
     note: str | None
+    ticket: bool = False  # submitted as a ticket (nobody could answer at once), whatever came later
 
 
 def _handoff(row: Any) -> Handoff:

@@ -90,6 +90,14 @@ class OfficeHours(BaseModel):
                 return max(span[0], local)
         return None
 
+    def answer_due(self, at: dt.datetime) -> dt.datetime | None:
+        """The close of the first office day from ``at``: the promise a ticket made at ``at`` keeps."""
+        opening = self.next_opening(at)
+        if opening is None:
+            return None
+        span = self._span(opening.date())
+        return span[1] if span is not None else None
+
 
 class Municipality(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -84,6 +84,8 @@ handoffs = Table(
     Column("claimed_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     Column("note", Text),
+    # Submitted when no host could answer at once: the person was promised contact later (insight.figures).
+    Column("ticket", Boolean, nullable=False, default=False),
 )
 
 #: Relocation hosts' accounts (handoff.hosts).

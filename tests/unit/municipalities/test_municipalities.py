@@ -1,12 +1,14 @@
 """Tenant files: loading, and recognising municipality names in free text."""
 
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
 import municipalities
-from municipalities import mentioned_in
+from municipalities import OfficeHours, mentioned_in
 
 
 def test_the_four_municipalities_are_configured() -> None:
@@ -66,3 +68,13 @@ def test_a_contact_page_must_be_a_service_not_a_school_or_press_page(tmp_path: P
 ])
 def test_a_question_asked_again_for_another_municipality_names_that_one(text: str, to: str, expected: str) -> None:
     assert municipalities.renamed(text, to) == expected
+
+
+def test_a_ticket_is_due_by_the_close_of_the_first_office_day_from_when_it_was_made() -> None:
+    hours = OfficeHours(days={"mon": "08:00-16:00", "fri": "08:00-15:00"})
+    zone = ZoneInfo("Europe/Stockholm")
+    friday_evening = dt.datetime(2026, 3, 6, 17, 0, tzinfo=zone)
+    friday_morning = dt.datetime(2026, 3, 6, 9, 0, tzinfo=zone)
+    assert hours.answer_due(friday_evening) == dt.datetime(2026, 3, 9, 16, 0, tzinfo=zone)  # Monday's close
+    assert hours.answer_due(friday_morning) == dt.datetime(2026, 3, 6, 15, 0, tzinfo=zone)
+    assert OfficeHours(days={}).answer_due(friday_morning) is None

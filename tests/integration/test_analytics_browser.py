@@ -1,0 +1,109 @@
+"""The analytics page in a real browser: charts drawn, the table equal to the seeded conversations,
+a CSV download, and every account seeing only the figures its role allows."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from app.stack import Stack
+from storage.store import Store
+from tests import figures_seed
+from tests.figures_seed import EXPECTED_SUMMARY, FIRST, PLACE, expected_per_day
+from tests.integration.conftest import PASSWORD, Console, add_host
+from tests.integration.test_console_browser import _shots
+
+LAST = FIRST.replace(day=FIRST.day + 2)
+RANGE = f"first={FIRST.isoformat()}&last={LAST.isoformat()}"
+
+
+def _seed(stack: Stack) -> None:
+    """Into the running stack's database; in a thread, because Playwright's sync API holds this one's loop."""
+    async def run() -> None:
+        store = Store(stack.settings.database)
+        try:
+            await figures_seed.seed(store)
+        finally:
+            await store.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="module")
+def seeded(stack: Stack) -> dict[str, str]:
+    _seed(stack)
+    suffix = uuid.uuid4().hex[:6]
+    accounts = {"host": (f"hanna.{suffix}@haparanda.example", PLACE, "host"),
+                "editor": (f"erik.{suffix}@haparanda.example", PLACE, "editor"),
+                "stranger": (f"jon.{suffix}@jokkmokk.example", "jokkmokk", "host"),
+                "regional": (f"rut.{suffix}@region.example", None, "regional_admin")}
+    for email, place, role in accounts.values():
+        add_host(stack, email, "X", place, role=role)
+    return {name: email for name, (email, _, _) in accounts.items()}
+
+
+def test_a_hosts_analytics_page_draws_the_seeded_figures_and_downloads_them(
+        stack: Stack, browser: Browser, seeded: dict[str, str]) -> None:
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1300, "height": 900}, accept_downloads=True)
+    console = context.new_page()
+    console.goto(f"{stack.app_url}/console/login")
+    console.get_by_label("E-postadress").fill(seeded["host"])
+    console.get_by_label("Lösenord").fill(PASSWORD)
+    console.get_by_role("button", name="Logga in").click()
+    console.get_by_role("link", name="Statistik").click()
+    expect(console.get_by_role("heading", name="Statistik", level=1)).to_be_visible()
+    console.get_by_label("Från").fill(FIRST.isoformat())
+    console.get_by_label("Till").fill(LAST.isoformat())
+    console.get_by_role("button", name="Visa").click()
+    expect(console.locator('[data-figure="conversations"]')).to_have_text(str(EXPECTED_SUMMARY["conversations"]))
+    expect(console.locator('[data-figure="tickets_in_time"]')).to_have_text("1 / 2")
+    expect(console.locator('[data-figure="median_minutes_to_host"]')).to_have_text("12.0")
+
+    table = console.locator("#table-per_day tbody tr")
+    assert [tuple(cells) for cells in (row.locator("td").all_inner_texts() for row in table.all())] == \
+        expected_per_day()
+    outcomes = console.locator("#table-outcomes tbody tr").filter(has_text="besvarade direkt")
+    expect(outcomes.locator("td").nth(1)).to_have_text("2")
+    # Every chart is drawn: a bar per row with a count above zero, visible on the page.
+    per_day = console.get_by_role("img", name="Samtal per dag")
+    expect(per_day).to_be_visible()
+    assert per_day.locator("rect.bar").count() == 3
+    assert console.get_by_role("img", name="Samtal per kanal").locator("rect.bar").count() == 3
+    console.screenshot(path=str(_shots(stack) / "console-analytics.png"), full_page=False)
+
+    with console.expect_download() as started:
+        console.locator("#h-languages ~ .figure").get_by_role("link", name="Ladda ner som CSV").click()
+    download = started.value
+    assert re.fullmatch(rf"languages-{PLACE}-{FIRST.isoformat()}-{LAST.isoformat()}\.csv", download.suggested_filename)
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert rows[0] == ["label", "conversations"]
+    assert dict(rows[1:]) == {"ar": "1", "en": "1", "pl": "1", "sv": "1", "uk": "1"}
+    context.close()
+
+
+def test_figures_are_shown_only_where_the_role_allows(stack: Stack, seeded: dict[str, str]) -> None:
+    host, editor, stranger, regional = (Console(stack.app_url, seeded[name])
+                                        for name in ("host", "editor", "stranger", "regional"))
+    own = f"/console/analytics?place={PLACE}&{RANGE}"
+    assert host.client.get(own).status_code == 200 and editor.client.get(own).status_code == 200
+    for path in (own, f"/console/analytics/per_day.csv?place={PLACE}&{RANGE}"):
+        assert stranger.client.get(path).status_code == 404, path  # a Jokkmokk host: not Haparanda's figures
+    for account in (host, editor, stranger):
+        assert account.client.get(f"/console/analytics?place=region&{RANGE}").status_code == 404
+    region = regional.client.get(f"/console/analytics?place=region&{RANGE}")
+    assert region.status_code == 200 and "Hela regionen" in region.text
+    assert regional.client.get(own).status_code == 200
+    assert host.client.get(f"/console/analytics/secrets.csv?place={PLACE}").status_code == 404
+    assert host.client.get(f"/console/analytics?place={PLACE}&first=2020-01-01&last=2026-01-01").status_code == 422
+    assert host.client.get(f"/console/analytics?place={PLACE}&first=yesterday").status_code == 422
+    assert httpx.Client(base_url=stack.app_url).get(own).status_code == 401

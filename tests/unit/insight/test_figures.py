@@ -1,0 +1,65 @@
+"""The analytics figures, counted from a known set of stored conversations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+
+import pytest
+
+from insight.figures import Figures, Period, figures
+from storage.store import Store
+from tests import figures_seed
+from tests.figures_seed import EXPECTED_OUTCOMES, EXPECTED_SUMMARY, FIRST, OTHER, PLACE, expected_per_day
+
+
+def _week() -> tuple[dt.date, dt.date]:
+    """A Monday-to-Wednesday no other test seeded (the PostgreSQL test database is shared by the session)."""
+    monday = FIRST - dt.timedelta(weeks=random.randrange(1, 5000))
+    return monday, monday + dt.timedelta(days=2)
+
+
+def _figures(database_url: str, monday: dt.date, *asked: tuple[Period, list[str] | None]) -> list[Figures]:
+    """Seed once, then compute the figures for each (period, scope) asked."""
+    async def run() -> list[Figures]:
+        store = Store(database_url)
+        await store.create_schema()
+        try:
+            await figures_seed.seed(store, monday)
+            return [await figures(store, period, scope) for period, scope in asked]
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def test_a_municipalitys_figures_count_what_its_people_asked_and_how_it_went(database_url: str) -> None:
+    first, last = _week()
+    [found] = _figures(database_url, first, (Period(first, last), [PLACE]))
+    assert found.summary == EXPECTED_SUMMARY
+    series = found.series
+    assert series["per_day"].rows == expected_per_day(first)
+    assert series["outcomes"].rows == EXPECTED_OUTCOMES
+    assert dict(series["languages"].rows) == {"ar": "1", "en": "1", "pl": "1", "sv": "1", "uk": "1"}
+    assert dict(series["channels"].rows) == {"telegram": "1", "web": "3", "whatsapp": "1"}
+    assert dict(series["topics"].rows) == {"housing": "1", "schools": "1"}
+    assert dict(series["handoff_reasons"].rows) == {"asked": "1", "failed": "1", "personal": "1"}
+    assert dict(series["handoff_outcomes"].rows) == {"resolved": "2", "ticket": "1"}
+
+
+def test_the_region_counts_every_municipality_and_a_range_only_its_days(database_url: str) -> None:
+    first, last = _week()
+    tuesday = first + dt.timedelta(days=1)
+    whole = Period(first, last)
+    region, other, one_day = _figures(database_url, first, (whole, None), (whole, [OTHER]),
+                                      (Period(tuesday, tuesday), [PLACE]))
+    assert other.summary["conversations"] == 1 and dict(other.series["topics"].rows) == {"work": "1"}
+    assert region.summary["conversations"] == EXPECTED_SUMMARY["conversations"] + 1
+    assert one_day.series["per_day"].rows == [(tuesday.isoformat(), "1", "1")]
+    assert one_day.summary["handoffs"] == 0
+
+
+def test_a_period_must_not_end_before_it_starts() -> None:
+    with pytest.raises(ValueError):
+        Period(FIRST, FIRST - dt.timedelta(days=1))

@@ -29,13 +29,17 @@ REGION = "region"
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
 #: Which series are drawn how: per-day columns, the rest as horizontal bars.
-CHARTED = ("per_day", "outcomes", "topics", "languages", "channels", "handoff_reasons", "handoff_outcomes")
+CHARTED = ("per_day", "outcomes", "topics", "languages", "channels", "handoff_reasons", "handoff_outcomes",
+           "satisfaction", "satisfaction_languages", "satisfaction_topics", "satisfaction_municipalities")
 
 
 def label(t: dict[str, Any], series: str, key: str) -> str:
     """A row's label in the host's language where the catalog has one (topics, reasons, outcomes…)."""
+    if series == "satisfaction_municipalities":
+        place = municipalities.load_all().get(key)
+        return place.name if place is not None else key
     prefix = {"topics": "topic_", "handoff_reasons": "reason_", "handoff_outcomes": "status_",
-              "outcomes": "outcome_"}.get(series)
+              "outcomes": "outcome_", "satisfaction_topics": "topic_"}.get(series)
     return t.get(f"{prefix}{key}", key) if prefix else key
 
 

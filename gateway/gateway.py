@@ -49,6 +49,7 @@ from handoff.events import Event, EventKind, Events
 from handoff.intake import Intake
 from handoff.records import WITH_HUMAN, Status
 from handoff.retention import forget
+from insight.satisfaction import ENDINGS, Satisfaction
 from storage.advisory import LockTimeout
 from storage.rates import RateLimits
 from storage.store import Conversation, Store, StoredMessage, aware
@@ -101,6 +102,7 @@ class Gateway:
         self.events = events
         self.rates = rates
         self.tracker = tracker
+        self.satisfaction = Satisfaction(store)
         #: Every channel adapter, by name: how to reach a person without a message to answer.
         self.channels: dict[str, Channel] = {}
         self._locks = ConversationLocks()
@@ -293,10 +295,13 @@ class Gateway:
                 await self.events.publish(Event(kind, current.municipality, current.id, conversation_id))
             if intake_replies is not None:
                 return Route(intake_replies, Delivery.ANSWERED, Author.GATEWAY)
+        rated = await self._rating(message, cleaned, known)
+        if rated is not None:
+            return Route(rated, Delivery.ANSWERED, Author.GATEWAY)
         route = await self._reply(message, cleaned, known)
         offer = next((r.meta for r in route.replies if r.meta.handoff_offered and r.meta.municipality), None)
         if offer is None:
-            return route
+            return await self._with_satisfaction(route, known)
         reason = offer.handoff_reason or (HandoffReason.FAILED if route.status == Delivery.UNANSWERED
                                           else HandoffReason.ASKED)
         if not await self._may_start_handoff(conversation_id, offer.municipality):
@@ -305,6 +310,22 @@ class Gateway:
         intake = await self.intake.begin(conversation_id, offer.municipality, message.channel,
                                          offer.language or "en", reason=HandoffReason(reason))
         return Route(route.replies + intake, route.status, route.author)
+
+    async def _rating(self, message: Inbound, cleaned: str, known: Conversation | None) -> list[BotMessage] | None:
+        """The replies when this message answers the satisfaction question (``insight.satisfaction``)."""
+        last = await self.store.last_sent(message.conversation_id)
+        if known is None or last is None:
+            return None
+        language = last.message.meta.language or known.language or "en"
+        return await self.satisfaction.receive(known, cleaned, last.message.meta.response, language)
+
+    async def _with_satisfaction(self, route: Route, known: Conversation | None) -> Route:
+        """A reply that ends the conversation (goodbye) is followed by the satisfaction question, once."""
+        ends = any(reply.meta.response in ENDINGS for reply in route.replies)
+        if not ends or known is None or await self.intake.handoffs.current(known.id) is not None:
+            return route  # never during a handoff
+        asked = await self.satisfaction.ask(known, route.replies)
+        return route if asked is None else Route([*route.replies, asked], route.status, route.author)
 
     async def _may_start_handoff(self, conversation_id: str, municipality: str) -> bool:
         """Hosts' time is limited: a few handoffs per conversation, a bounded number per municipality."""
@@ -360,6 +381,10 @@ class Gateway:
             conversation = await self.store.conversation(conversation_id)
             if conversation is None:
                 return False
+            ends = any(message.meta.response in ENDINGS for message in messages)
+            if ends and await self.intake.handoffs.current(conversation_id) is None:  # handed back or resolved
+                asked = await self.satisfaction.ask(conversation, messages)
+                messages = messages if asked is None else [*messages, asked]
             await self.store.record_outbound(conversation_id, author, messages, answered=None, status=Delivery.SENT)
             _count_sent(conversation.channel, messages, author, conversation.municipality)
             channel = self.channels.get(conversation.channel)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 
 import municipalities
 from base.clock import now
-from storage.schema import conversations, handoffs, host_sessions, messages
+from storage.schema import conversations, handoffs, host_sessions, messages, ratings
 from storage.store import Store
 from storage.tracker import TrackerEvents
 
@@ -30,6 +30,9 @@ async def forget(store: Store, conversation_ids: list[str], tracker: TrackerEven
         # Explicit child deletes: SQLite connections without the foreign-key pragma would not cascade.
         await connection.execute(delete(handoffs).where(handoffs.c.conversation_id.in_(conversation_ids)))
         await connection.execute(delete(messages).where(messages.c.conversation_id.in_(conversation_ids)))
+        # A rating keeps its score for the analytics, and loses the link and the person's own words.
+        await connection.execute(update(ratings).where(ratings.c.conversation_id.in_(conversation_ids))
+                                 .values(conversation_id=None, comment=None))
         result = await connection.execute(delete(conversations).where(conversations.c.id.in_(conversation_ids)))
     if tracker is not None:
         await tracker.forget(conversation_ids)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 import municipalities
 from base.messages import Author
-from storage.schema import conversations, handoffs, messages
+from storage.schema import conversations, handoffs, messages, ratings
 from storage.store import Store, aware
 
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -101,9 +101,14 @@ async def figures(store: Store, period: Period, scope: Collection[str] | None) -
     if places is not None:
         message_query = message_query.where(conversations.c.municipality.in_(places))
         handoff_query = handoff_query.where(handoffs.c.municipality.in_(places))
+    rating_query = select(ratings.c.score, ratings.c.language, ratings.c.topic, ratings.c.municipality).where(
+        ratings.c.asked_at >= period.start, ratings.c.asked_at < period.end, ratings.c.score.is_not(None))
+    if places is not None:
+        rating_query = rating_query.where(ratings.c.municipality.in_(places))
     async with store.engine.connect() as connection:
         rows = (await connection.execute(message_query)).all()
         handed = (await connection.execute(handoff_query)).mappings().all()
+        rated = (await connection.execute(rating_query)).all()
 
     per_day_conversations: dict[dt.date, set[str]] = {day: set() for day in period.days()}
     per_day_messages: Counter[dt.date] = Counter()
@@ -151,6 +156,11 @@ async def figures(store: Store, period: Period, scope: Collection[str] | None) -
             "outcomes": shares,
             "handoff_reasons": _counted(reasons, "handoff_reasons", "handoffs"),
             "handoff_outcomes": _counted(statuses, "handoff_outcomes", "handoffs"),
+            "satisfaction": _counted(Counter(str(r.score) for r in rated), "satisfaction", "ratings",
+                                     order=[str(n) for n in range(1, 6)]),
+            "satisfaction_languages": _averaged(rated, "language", "satisfaction_languages"),
+            "satisfaction_topics": _averaged(rated, "topic", "satisfaction_topics"),
+            "satisfaction_municipalities": _averaged(rated, "municipality", "satisfaction_municipalities"),
         },
         summary={
             "conversations": len(active),
@@ -160,8 +170,20 @@ async def figures(store: Store, period: Period, scope: Collection[str] | None) -
             "claimed_chats": len(waits),
             "tickets": len(tickets),
             "tickets_in_time": in_time,
+            "ratings": len(rated),
+            "mean_rating": round(statistics.fmean(r.score for r in rated), 2) if rated else None,
         },
     )
+
+
+def _averaged(rated: Collection, key: str, name: str) -> Series:
+    """The mean rating (1-5) and the number of ratings per language, topic or municipality."""
+    groups: dict[str, list[int]] = {}
+    for row in rated:
+        groups.setdefault(getattr(row, key) or "unknown", []).append(row.score)
+    return Series(name, ("label", "mean", "ratings"),
+                  [(label, f"{statistics.fmean(scores):.2f}", str(len(scores)))
+                   for label, scores in sorted(groups.items())])
 
 
 def _answered_in_time(handoff: dict) -> bool:

@@ -88,6 +88,25 @@ handoffs = Table(
     Column("ticket", Boolean, nullable=False, default=False),
 )
 
+#: Satisfaction asked at the end of a conversation (insight.satisfaction). Not bound to the
+#: conversation's life: when the conversation is deleted the rating loses its link and comment
+#: and keeps only what the analytics count.
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(200), index=True),
+    Column("municipality", String(64)),
+    Column("language", String(8), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("topic", String(32)),  # the topic of the last FAQ answer before the question
+    Column("trigger", String(16), nullable=False),  # insight.satisfaction.Trigger
+    Column("score", Integer),  # 1-5, None until the person rates
+    Column("comment", Text),
+    Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("rated_at", DateTime(timezone=True)),
+)
+
 #: Relocation hosts' accounts (handoff.hosts).
 hosts = Table(
     "hosts",

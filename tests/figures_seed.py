@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from storage.schema import conversations, handoffs, messages
+from storage.schema import conversations, handoffs, messages, ratings
 from storage.store import Store
 
 PLACE, OTHER = "haparanda", "kiruna"
@@ -73,9 +73,16 @@ def expected_per_day(monday: dt.date = FIRST) -> list[tuple[str, str, str]]:
 
 #: The figures of PLACE for the week's Monday to Wednesday, as a person would count them above.
 EXPECTED_SUMMARY = {"conversations": 5, "messages": 7, "handoffs": 3, "median_minutes_to_host": 12.0,
-                    "claimed_chats": 1, "tickets": 2, "tickets_in_time": 1}
+                    "claimed_chats": 1, "tickets": 2, "tickets_in_time": 1, "ratings": 3, "mean_rating": 3.67}
 EXPECTED_OUTCOMES = [("answered", "2", "0.25"), ("choices", "1", "0.12"), ("not_answered", "2", "0.25"),
                      ("handed", "3", "0.38")]
+
+
+#: (language, topic, municipality, score or None for asked and not answered, when)
+RATINGS = [("pl", "housing", PLACE, 5, at(2, 9, 10)), ("en", "schools", PLACE, 2, at(3, 12, 5)),
+           ("en", None, PLACE, 4, at(4, 9)), ("sv", None, PLACE, None, at(4, 10)), ("fi", "work", OTHER, 3, at(3, 11))]
+EXPECTED_SATISFACTION = {"1": "0", "2": "1", "3": "0", "4": "1", "5": "1"}
+EXPECTED_SATISFACTION_LANGUAGES = [("en", "3.00", "2"), ("pl", "5.00", "1")]
 
 
 async def seed(store: Store, monday: dt.date = FIRST) -> str:
@@ -101,4 +108,9 @@ async def seed(store: Store, monday: dt.date = FIRST) -> str:
                     conversation_id=conversation_id, municipality=place, channel=channel, language=language,
                     consent=True, created_at=moment(monday, rows[0][0]), contact_method="chat", need="something",
                     **times))
+        for language, topic, place, score, when in RATINGS:
+            await connection.execute(ratings.insert().values(
+                conversation_id=None, municipality=place, language=language, channel="web", topic=topic,
+                trigger="goodbye", score=score, asked_at=moment(monday, when),
+                rated_at=moment(monday, when) if score else None))
     return prefix

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import re
 import uuid
@@ -16,6 +17,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from app.stack import Stack
+from base.catalog import text as catalog_text
+from insight.figures import ZONE
 from storage.store import Store
 from tests import figures_seed
 from tests.figures_seed import EXPECTED_SUMMARY, FIRST, PLACE, expected_per_day
@@ -107,3 +110,35 @@ def test_figures_are_shown_only_where_the_role_allows(stack: Stack, seeded: dict
     assert host.client.get(f"/console/analytics?place={PLACE}&first=2020-01-01&last=2026-01-01").status_code == 422
     assert host.client.get(f"/console/analytics?place={PLACE}&first=yesterday").status_code == 422
     assert httpx.Client(base_url=stack.app_url).get(own).status_code == 401
+
+
+def test_the_widget_asks_for_a_rating_after_goodbye_and_the_region_sees_it(
+        stack: Stack, browser: Browser, seeded: dict[str, str]) -> None:
+    from tests.integration.test_web import _ask, _bot_messages
+
+    context = browser.new_context(locale="pl-PL")
+    page = context.new_page()
+    page.goto(f"{stack.app_url}/demo/jokkmokk")
+    page.get_by_role("button", name="Otwórz czat z asystentem dla nowych mieszkańców").click()
+    _ask(page, "Jak dostać miejsce w przedszkolu dla córki?")  # an answer or choices: either is an exchange
+    _ask(page, "dziękuję bardzo")  # answered in order, so the thanks comes last
+    expect(_bot_messages(page).last).to_have_text(catalog_text("pl", "utter_thanks"), timeout=60_000)
+    _ask(page, "nie")
+    expect(_bot_messages(page).last).to_have_text(catalog_text("pl", "satisfaction_ask"), timeout=60_000)
+    options = page.get_by_role("group", name="Możliwe odpowiedzi")
+    expect(options.get_by_role("button")).to_have_count(5)
+    page.screenshot(path=str(_shots(stack) / "widget-satisfaction.png"))
+    options.get_by_role("button", name="4").click()
+    expect(_bot_messages(page).last).to_have_text(catalog_text("pl", "satisfaction_ask_comment"), timeout=30_000)
+    _ask(page, "Szybko i konkretnie")
+    expect(_bot_messages(page).last).to_have_text(catalog_text("pl", "satisfaction_thanks"), timeout=30_000)
+    context.close()
+
+    regional = Console(stack.app_url, seeded["regional"])
+    today = dt.datetime.now(ZONE).date().isoformat()
+    page_text = regional.client.get(f"/console/analytics?place=jokkmokk&first={today}&last={today}").text
+    assert re.search(r'data-figure="mean_rating">4\.0<', page_text), "the widget's rating is counted for Jokkmokk"
+    ratings = regional.client.get(f"/console/analytics/satisfaction_languages.csv?place=jokkmokk&first={today}"
+                                  f"&last={today}").text
+    assert "pl,4.00,1" in ratings
+    assert "Szybko i konkretnie" not in page_text + ratings  # the comment is the person's words: not in figures

@@ -11,7 +11,16 @@ import pytest
 from insight.figures import Figures, Period, figures
 from storage.store import Store
 from tests import figures_seed
-from tests.figures_seed import EXPECTED_OUTCOMES, EXPECTED_SUMMARY, FIRST, OTHER, PLACE, expected_per_day
+from tests.figures_seed import (
+    EXPECTED_OUTCOMES,
+    EXPECTED_SATISFACTION,
+    EXPECTED_SATISFACTION_LANGUAGES,
+    EXPECTED_SUMMARY,
+    FIRST,
+    OTHER,
+    PLACE,
+    expected_per_day,
+)
 
 
 def _week() -> tuple[dt.date, dt.date]:
@@ -46,6 +55,10 @@ def test_a_municipalitys_figures_count_what_its_people_asked_and_how_it_went(dat
     assert dict(series["topics"].rows) == {"housing": "1", "schools": "1"}
     assert dict(series["handoff_reasons"].rows) == {"asked": "1", "failed": "1", "personal": "1"}
     assert dict(series["handoff_outcomes"].rows) == {"resolved": "2", "ticket": "1"}
+    assert dict(series["satisfaction"].rows) == EXPECTED_SATISFACTION  # asked but not rated: not counted
+    assert series["satisfaction_languages"].rows == EXPECTED_SATISFACTION_LANGUAGES
+    assert series["satisfaction_topics"].rows == [("housing", "5.00", "1"), ("schools", "2.00", "1"),
+                                                  ("unknown", "4.00", "1")]
 
 
 def test_the_region_counts_every_municipality_and_a_range_only_its_days(database_url: str) -> None:
@@ -58,6 +71,7 @@ def test_the_region_counts_every_municipality_and_a_range_only_its_days(database
     assert region.summary["conversations"] == EXPECTED_SUMMARY["conversations"] + 1
     assert one_day.series["per_day"].rows == [(tuesday.isoformat(), "1", "1")]
     assert one_day.summary["handoffs"] == 0
+    assert region.series["satisfaction_municipalities"].rows == [(PLACE, "3.67", "3"), (OTHER, "3.00", "1")]
 
 
 def test_a_period_must_not_end_before_it_starts() -> None:

@@ -1,4 +1,4 @@
-"""The analytics page and its CSV downloads: figures per municipality or for the whole region.
+"""The analytics page, its CSV downloads and the FAQ gap report, per municipality or region-wide.
 
 Who may read which figures is ``Host.may_view_figures``; a municipality the account may not read
 is a 404, as for conversations. Figures come from ``insight.figures`` for the range asked (at most
@@ -20,8 +20,10 @@ import municipalities
 from console import charts
 from console.auth import Session
 from console.pages import host_language, page
+from handoff.privacy import labels, mask
 from handoff.texts import host_texts
 from insight.figures import ZONE, Figures, Period, Series, figures
+from insight.gaps import gaps
 from storage.store import Store
 
 #: The value of ``place`` that means every municipality (regional accounts only).
@@ -57,7 +59,7 @@ def to_csv(series: Series) -> str:
 
 
 def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
-    router = APIRouter(prefix="/analytics", include_in_schema=False)  # inside the console's router
+    router = APIRouter(include_in_schema=False)  # inside the console's router (/console)
 
     def scope_of(session: Session, place: str | None) -> tuple[str, list[str] | None]:
         """The place asked for (default: the account's own, or the region) and the municipalities it counts."""
@@ -85,7 +87,7 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
         chosen, scope = scope_of(session, place)
         return chosen, await figures(store, period_of(first, last), scope)
 
-    @router.get("", response_class=HTMLResponse)
+    @router.get("/analytics", response_class=HTMLResponse)
     async def analytics(request: Request, session: session_dependency, place: str | None = Query(None, max_length=64),
                         first: dt.date | None = None, last: dt.date | None = None) -> HTMLResponse:
         chosen, found = await computed(session, place, first, last)
@@ -105,7 +107,7 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
             page, request, "analytics.html", session=session, figures=found, place=chosen, places=places,
             charts=drawn, label=lambda series, key: label(t, series, key), order=CHARTED)
 
-    @router.get("/{name}.csv")
+    @router.get("/analytics/{name}.csv")
     async def download(name: str, session: session_dependency, place: str | None = Query(None, max_length=64),
                        first: dt.date | None = None, last: dt.date | None = None) -> Response:
         if name not in CHARTED:
@@ -115,5 +117,24 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
         filename = f"{name}-{chosen}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
         return Response(to_csv(found.series[name]), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    @router.get("/gaps", response_class=HTMLResponse)
+    async def gap_report(request: Request, session: session_dependency, place: str | None = Query(None, max_length=64),
+                         first: dt.date | None = None, last: dt.date | None = None) -> HTMLResponse:
+        """Questions not answered well, grouped by meaning; examples masked (they are what people wrote)."""
+        chosen, scope = scope_of(session, place)
+        period = period_of(first, last)
+        language = host_language(request)
+        hide = labels(language)
+        found = await gaps(store, period, scope, clean=lambda said: mask(said, hide))
+        t = host_texts(language)
+        known = municipalities.load_all()
+        places = [(REGION, t["analytics_region"])] if session.host.role.regional else []
+        places += [(m.id, m.name) for m in known.values() if session.host.may_view_figures(m.id)]
+        shown = await asyncio.to_thread(lambda: [
+            {"gap": gap, "examples": [example.text for example in gap.examples],
+             "places": [known[p].name if p in known else p for p in gap.municipalities]} for gap in found])
+        return await asyncio.to_thread(page, request, "gaps.html", session=session, rows=shown, place=chosen,
+                                       places=places, period=period)
 
     return router

@@ -114,3 +114,32 @@ async def seed(store: Store, monday: dt.date = FIRST) -> str:
                 trigger="goodbye", score=score, asked_at=moment(monday, when),
                 rated_at=moment(monday, when) if score else None))
     return prefix
+
+
+#: Questions the assistant could not answer, (text, language, municipality): one question about
+#: pets in three languages and two municipalities, one about skiing in two languages.
+UNANSWERED = [
+    ("Do landlords here accept cats and dogs?", "en", "gallivare"),
+    ("Får man ha katt i en hyresrätt?", "sv", "norsjo"),
+    ("Czy w mieszkaniu na wynajem można trzymać psa? Mój numer to 850709-9805", "pl", "gallivare"),
+    ("Is there a ski school for adults?", "en", "norsjo"),
+    ("Gibt es Skikurse für Erwachsene?", "de", "norsjo"),
+]
+
+
+async def seed_gaps(store: Store, monday: dt.date = FIRST) -> None:
+    """Each question in its own conversation on the Tuesday, answered with "please rephrase"."""
+    prefix = f"gap-{uuid.uuid4().hex[:8]}"
+    async with store.engine.begin() as connection:
+        for n, (question, language, place) in enumerate(UNANSWERED):
+            conversation_id = f"web:{prefix}-{n}"
+            asked = moment(monday, at(3, 9, n))
+            await connection.execute(conversations.insert().values(
+                id=conversation_id, channel="web", user_ref=f"{prefix}-{n}", municipality=place, language=language,
+                created_at=asked, updated_at=asked, last_inbound_at=asked))
+            await connection.execute(messages.insert().values(
+                conversation_id=conversation_id, direction="in", author="person", text=question, status="answered",
+                created_at=asked))
+            await connection.execute(messages.insert().values(
+                conversation_id=conversation_id, direction="out", author="bot", text="…",
+                data=_bot("utter_ask_rephrase"), status="sent", created_at=asked))

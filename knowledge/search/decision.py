@@ -97,8 +97,9 @@ class Judge:
     ANSWER when the probability is at least ``answer_at``; NONE below ``choices_at``; otherwise
     CHOICES among the best entries whose fused score is within ``choices_spread`` of the best
     (at least two, at most ``max_choices``) — unless one of them is the overview that ``covers``
-    all the others: a close call among one answer and its own details is no choice, so the
-    overview answers (its answer names what the details are about, and the person can ask on).
+    all the others: a close call among one answer and its own details is no choice, so the best
+    of them answers (the overview for a general question; a detail the search put first for a
+    specific one — the overview names the details, and every detail is part of the answer).
     That is the only safe reading of "the candidates are variants of one answer": measured, neither
     e5 similarity between entries nor a shared topic could tell variants from different questions
     (docs/ARCHITECTURE.md), so an editor says it in the content.
@@ -133,9 +134,8 @@ class Judge:
             return Decision(Outcome.ANSWER, [hits[0]], confidence)
         close = [hit for hit in hits[: self.max_choices] if hit.score >= hits[0].score - self.choices_spread]
         close = close if len(close) >= 2 else hits[:2]
-        overview = _overview(close)
-        if overview is not None:
-            return Decision(Outcome.ANSWER, [overview], confidence)
+        if _overview(close) is not None:
+            return Decision(Outcome.ANSWER, [close[0]], confidence)
         return Decision(Outcome.CHOICES, close, confidence)
 
 

@@ -35,6 +35,7 @@ def _seed(stack: Stack) -> None:
         store = Store(stack.settings.database)
         try:
             await figures_seed.seed(store)
+            await figures_seed.seed_gaps(store)
         finally:
             await store.close()
 
@@ -142,3 +143,30 @@ def test_the_widget_asks_for_a_rating_after_goodbye_and_the_region_sees_it(
                                   f"&last={today}").text
     assert "pl,4.00,1" in ratings
     assert "Szybko i konkretnie" not in page_text + ratings  # the comment is the person's words: not in figures
+
+
+def test_the_gap_report_groups_unanswered_questions_across_languages_and_hides_identifiers(
+        stack: Stack, browser: Browser, seeded: dict[str, str]) -> None:
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1300, "height": 900})
+    console = context.new_page()
+    console.goto(f"{stack.app_url}/console/login")
+    console.get_by_label("E-postadress").fill(seeded["regional"])
+    console.get_by_label("Lösenord").fill(PASSWORD)
+    console.get_by_role("button", name="Logga in").click()
+    console.goto(f"{stack.app_url}/console/gaps?place=region&{RANGE}")
+    rows = console.locator("#gaps tbody tr")
+    expect(rows).to_have_count(2)
+    pets, skiing = rows.nth(0), rows.nth(1)
+    expect(pets.locator("td[data-count]")).to_have_text("3")
+    expect(pets).to_contain_text("2 kommuner")
+    expect(pets).to_contain_text("Gällivare")
+    expect(pets).to_contain_text("Do landlords here accept cats and dogs?")
+    expect(pets).not_to_contain_text("850709-9805")  # a personal identity number is masked
+    expect(skiing.locator("td[data-count]")).to_have_text("2")
+    console.screenshot(path=str(_shots(stack) / "console-gaps.png"))
+    context.close()
+    jokkmokk = Console(stack.app_url, seeded["stranger"])
+    assert jokkmokk.client.get(f"/console/gaps?place=norsjo&{RANGE}").status_code == 404
+    assert jokkmokk.client.get(f"/console/gaps?place=region&{RANGE}").status_code == 404
+    own = jokkmokk.client.get(f"/console/gaps?place=jokkmokk&{RANGE}")
+    assert own.status_code == 200 and "cats and dogs" not in own.text

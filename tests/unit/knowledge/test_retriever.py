@@ -170,7 +170,7 @@ def test_the_judge_offers_close_choices_on_a_close_call() -> None:
     assert lone.outcome is Outcome.CHOICES and len(lone.hits) == 2
 
 
-def test_a_close_call_between_an_overview_and_its_details_answers_with_the_overview() -> None:
+def test_a_close_call_between_an_overview_and_its_details_answers_with_the_best_of_them() -> None:
     def entry(faq_id: str, covers: tuple[str, ...] = ()) -> FaqEntry:
         return FaqEntry(**{**GOOD_LOCAL, "id": faq_id, "covers": covers})
 
@@ -179,7 +179,11 @@ def test_a_close_call_between_an_overview_and_its_details_answers_with_the_overv
     hits = [dataclasses.replace(hit, faq_id=e.id, entry=e)
             for hit, e in zip(_hits(0.65, 0.64, 0.58), details, strict=True)]
     decision = JUDGE.decide(hits)
-    assert decision.outcome is Outcome.ANSWER and [h.faq_id for h in decision.hits] == ["boden.housing.e1"]
+    assert decision.outcome is Outcome.ANSWER and [h.faq_id for h in decision.hits] == ["boden.housing.e0"]
+    ranked = [dataclasses.replace(hit, faq_id=e.id, entry=e)
+              for hit, e in zip(_hits(0.65, 0.64, 0.58), [overview, details[0], details[2]], strict=True)]
+    overview_first = JUDGE.decide(ranked)
+    assert overview_first.outcome is Outcome.ANSWER and [h.faq_id for h in overview_first.hits] == [overview.id]
     # One candidate the overview does not cover makes it a real choice again.
     stranger = dataclasses.replace(hits[2], faq_id="boden.housing.other", entry=entry("boden.housing.other"))
     assert JUDGE.decide([*hits[:2], stranger]).outcome is Outcome.CHOICES

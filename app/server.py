@@ -36,6 +36,7 @@ from channels.web.channel import WebChannel
 from channels.whatsapp.channel import WhatsAppChannel
 from console.auth import Sessions
 from console.routes import ConsoleServices, mount
+from editing.drafts import Drafts
 from gateway.channel import Channel
 from gateway.gateway import Gateway
 from gateway.rasa import RasaClient
@@ -129,7 +130,7 @@ def create_app(config: Settings | None = None) -> Any:
         if router is not None:
             api.include_router(router)
     mount(api, ConsoleServices(store=store, handoffs=handoffs, hosts=hosts, sessions=sessions, desk=desk,
-                               events=events, rates=rates))
+                               events=events, rates=rates, drafts=Drafts(store)))
     api.include_router(internal.build_router(config.internal_token.get_secret_value()))
 
     @api.exception_handler(RequestValidationError)

@@ -20,10 +20,12 @@ from fastapi.staticfiles import StaticFiles
 import municipalities
 from console.analytics import build_analytics_router
 from console.auth import COOKIE, Session, Sessions, check_csrf, same_origin
+from console.faq import build_faq_router
 from console.live import live_updates
 from console.login import LoginGuard
 from console.pages import LANGUAGE_COOKIE, button_label, host_language, masker, minutes_since, page
 from console.suggestions import suggestions
+from editing.drafts import Drafts
 from handoff.desk import Desk, DeskError, NotDelivered
 from handoff.events import Events
 from handoff.hosts import HostStore
@@ -49,6 +51,7 @@ class ConsoleServices:
     desk: Desk
     events: Events
     rates: RateLimits
+    drafts: Drafts
 
 
 def _refuse(error: DeskError) -> HTTPException:
@@ -245,4 +248,5 @@ def build_router(services: ConsoleServices) -> APIRouter:
 
     router.add_api_websocket_route("/ws", live_updates(services.sessions, services.events))
     router.include_router(build_analytics_router(services.store, HostSession))
+    router.include_router(build_faq_router(services.drafts, HostSession))
     return router

@@ -107,6 +107,25 @@ ratings = Table(
     Column("rated_at", DateTime(timezone=True)),
 )
 
+#: FAQ entries edited in the console (editing.drafts): a draft until published, then the record of
+#: who published what and when, with the file's text before and after.
+faq_edits = Table(
+    "faq_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("layer", String(64), nullable=False, index=True),
+    Column("entry_id", String(200), nullable=False),
+    Column("body", JSON, nullable=False),  # the entry's fields as the form gave them
+    Column("status", String(12), nullable=False),  # editing.drafts.EditStatus
+    Column("created_by", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", Integer),
+    Column("published_at", DateTime(timezone=True)),
+    Column("before", Text),  # the YAML file before publishing (None: a new entry)
+    Column("after", Text),  # the YAML file as published
+)
+
 #: Relocation hosts' accounts (handoff.hosts).
 hosts = Table(
     "hosts",

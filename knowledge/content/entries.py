@@ -169,9 +169,19 @@ def entries_for(municipality: str, root: Path = FAQ_ROOT) -> list[FaqEntry]:
     return shared + local
 
 
-@lru_cache(maxsize=4)
+def edition(root: Path = FAQ_ROOT) -> tuple[int, ...]:
+    """Changes whenever an entry file is added, replaced or removed (the console's editor writes by
+    rename, which touches the folder): ten ``stat`` calls, so caches can check it on every use."""
+    return tuple(folder.stat().st_mtime_ns for folder in sorted(root.iterdir()) if folder.is_dir())
+
+
 def locally_answered(root: Path = FAQ_ROOT) -> frozenset[str]:
     """Shared entries some municipality answers with its own local version (they depend on the place)."""
+    return _locally_answered(root, edition(root))
+
+
+@lru_cache(maxsize=4)
+def _locally_answered(root: Path, _edition: tuple[int, ...]) -> frozenset[str]:
     return frozenset(entry.overrides for folder in sorted(root.iterdir())
                      if folder.is_dir() and folder.name != SHARED_LAYER
                      for entry in load_layer(folder.name, root) if entry.overrides)
@@ -186,8 +196,8 @@ def content_fingerprint(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _all_entries(root: Path = FAQ_ROOT) -> dict[str, FaqEntry]:
+@lru_cache(maxsize=2)
+def _all_entries(root: Path, _edition: tuple[int, ...]) -> dict[str, FaqEntry]:
     found: dict[str, FaqEntry] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         for entry in load_layer(folder.name, root):
@@ -196,5 +206,5 @@ def _all_entries(root: Path = FAQ_ROOT) -> dict[str, FaqEntry]:
 
 
 def entry_by_id(entry_id: str) -> FaqEntry | None:
-    """Any layer's entry by its id; content is read once per process."""
-    return _all_entries().get(entry_id)
+    """Any layer's entry by its id; content is read again only after an edit (``edition``)."""
+    return _all_entries(FAQ_ROOT, edition(FAQ_ROOT)).get(entry_id)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,7 +33,7 @@ import numpy as np
 
 from base.definitions import MAX_MESSAGE_CHARS
 from base.metrics import stage
-from knowledge.content.entries import FAQ_ROOT, FaqEntry
+from knowledge.content.entries import FAQ_ROOT, FaqEntry, edition
 from knowledge.search.decision import Decision, Hit, Judge
 from knowledge.search.encoders import Embedder, SparseEncoder, encode_query, shared_sparse
 from knowledge.search.index import Components, FaqIndex
@@ -42,6 +43,9 @@ from knowledge.search.store import INDEX_ROOT, load
 THRESHOLDS_PATH = Path(__file__).resolve().with_name("thresholds.json")
 #: A follow-up's own share of the scores when it is read together with the question before it.
 FOLLOW_UP_WEIGHT = 0.6
+#: How often a process looks whether another one published an edit (a published answer is live
+#: everywhere within this time plus the rebuild).
+RECHECK_SECONDS = 5.0
 DENSE_LOW = 0.70  # cosines at or below this are "unrelated" for e5-small (its floor is ~0.7)
 
 
@@ -155,6 +159,8 @@ class Retriever:
         self._sparse = sparse
         self.settings = settings or load_settings()
         self._loaded: dict[str, tuple[FaqIndex, list[FaqEntry]]] = {}
+        self._stamps: dict[str, tuple[int, int]] = {}
+        self._checked: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -174,14 +180,32 @@ class Retriever:
 
     def _index(self, municipality: str) -> tuple[FaqIndex, list[FaqEntry]]:
         loaded = self._loaded.get(municipality)
-        if loaded is not None:
+        if loaded is not None and not self._replaced(municipality):
             return loaded
         with self._guard:
             lock = self._locks.setdefault(municipality, threading.Lock())
         with lock:
-            if municipality not in self._loaded:
+            if municipality not in self._loaded or self._replaced(municipality):
+                self._stamps[municipality] = self._stamp(municipality)
                 self._loaded[municipality] = load(municipality, self.root, self.index_root, self.embedder, self.sparse)
             return self._loaded[municipality]
+
+    def _stamp(self, municipality: str) -> tuple[int, int]:
+        """The index's manifest and the content folders as last changed (a published edit changes both)."""
+        try:
+            manifest = (self.index_root / municipality / "manifest.json").stat().st_mtime_ns
+        except OSError:
+            manifest = 0
+        return manifest, hash(edition(self.root))
+
+    def _replaced(self, municipality: str) -> bool:
+        """The index or the content changed on disk since it was loaded (an edit published by any
+        process): checked at most every ``RECHECK_SECONDS``, a few ``stat`` calls each time."""
+        moment = time.monotonic()
+        if moment - self._checked.get(municipality, 0.0) < RECHECK_SECONDS:
+            return False
+        self._checked[municipality] = moment
+        return self._stamps.get(municipality) != self._stamp(municipality)
 
     def warm(self, municipality: str, languages: Iterable[str]) -> None:
         """Load now, not on a newcomer's first question, what searching this municipality needs.

@@ -247,3 +247,26 @@ def test_a_fragment_read_with_its_context_finds_the_entry_of_that_context(retrie
                                 without={"shared.schools.preschool"})
     assert "shared.schools.preschool" not in [hit.faq_id for hit in left_out]
 
+
+
+def test_a_published_entry_is_found_without_a_restart(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process publishes (writes the file, rebuilds the index): this retriever notices it."""
+    from knowledge.content.authoring import write
+    from knowledge.search.store import build
+    from tests.unit.knowledge.fixture_faq import SOURCE, _in_every_language
+
+    root = write_faq(tmp_path / "faq")
+    embedder, sparse = encoders()
+    running = Retriever(root, tmp_path / "index", embedder, sparse)
+    question = "Where can I go ice fishing in Testby?"
+    assert running.search(question, MUNICIPALITY, "en")[0].faq_id != "testby.leisure.ice_fishing"
+    monkeypatch.setattr(retriever_module, "RECHECK_SECONDS", 0.0)
+    entry = {**_in_every_language({
+        "id": "testby.leisure.ice_fishing", "topic": "leisure",
+        "questions": {"en": ["Where can I go ice fishing in Testby?", "Is there ice fishing?"],
+                      "sv": ["Var kan man pimpla i Testby?", "Finns det isfiske?"]},
+        "answer": {"en": "On the lake when the ice is thick enough.", "sv": "På sjön när isen bär."}}),
+        "sources": SOURCE, "verified": "2026-11-01"}
+    write(MUNICIPALITY, entry, root)
+    build(MUNICIPALITY, root, tmp_path / "index", embedder, sparse)
+    assert running.search(question, MUNICIPALITY, "en")[0].faq_id == "testby.leisure.ice_fishing"

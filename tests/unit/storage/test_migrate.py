@@ -25,7 +25,7 @@ def test_a_new_database_gets_every_table_the_code_declares(database_url: str) ->
     engine.dispose()
     assert {t.name for t in metadata.sorted_tables} <= tables
     assert "login_failures" not in tables
-    assert current(database_url) == "0005"
+    assert current(database_url) == "0006"
 
 
 def test_a_database_from_before_migrations_is_upgraded_and_keeps_its_conversations(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_a_database_from_before_migrations_is_upgraded_and_keeps_its_conversatio
         return count
 
     assert asyncio.run(start_the_app_on_it()) == 1
-    assert current(url) == "0005"
+    assert current(url) == "0006"
     engine = create_engine(sync_url(url))
     with engine.connect() as connection:
         assert "login_failures" not in inspect(connection).get_table_names()

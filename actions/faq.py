@@ -23,7 +23,7 @@ from assistant.vocabulary import gibberish, known_words
 from base.definitions import LANGUAGES, TOPIC_INTENTS
 from base.metrics import stage
 from base.workers import off_loop
-from knowledge.content.entries import SHARED_LAYER, FaqEntry, entries_for, locally_answered
+from knowledge.content.entries import SHARED_LAYER, FaqEntry, edition, entries_for, locally_answered
 from knowledge.search.decision import Decision, Hit, Outcome
 from knowledge.search.retriever import shared_retriever
 from municipalities import fold
@@ -33,7 +33,8 @@ TOPIC_CONFIDENCE = 0.6
 
 
 @lru_cache(maxsize=32)
-def _questions(municipality: str) -> dict[str, FaqEntry]:
+def _questions(municipality: str, _edition: tuple[int, ...]) -> dict[str, FaqEntry]:
+    """Every phrasing of the municipality's entries, read again after an edit (``edition``)."""
     return {
         fold(question).strip(" ?!.¿¡؟"): entry
         for entry in entries_for(municipality)
@@ -44,7 +45,7 @@ def _questions(municipality: str) -> dict[str, FaqEntry]:
 
 def exact_question(text: str, municipality: str) -> FaqEntry | None:
     """The entry whose question phrasing this text is, word for word."""
-    return _questions(municipality).get(fold(text).strip(" ?!.¿¡؟"))
+    return _questions(municipality, edition()).get(fold(text).strip(" ?!.¿¡؟"))
 
 
 def _look_up(text: str, municipality: str, language: str, topic: str | None, thread: Thread
@@ -95,7 +96,7 @@ async def find(text: str, municipality: str, language: str, tracker: Tracker, re
 def warm() -> None:
     """Load what answering needs for every municipality and language (the app's start-up calls it)."""
     for municipality in [*municipalities.load_all(), SHARED_LAYER]:
-        _questions(municipality)
+        _questions(municipality, edition())
         shared_retriever().warm(municipality, LANGUAGES)
     locally_answered()
     known_words()

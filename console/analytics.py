@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,7 +24,8 @@ from console.pages import host_language, page
 from handoff.privacy import labels, mask
 from handoff.texts import host_texts
 from insight.figures import ZONE, Figures, Period, Series, figures
-from insight.gaps import gaps
+from insight.gaps import Gap, gaps
+from knowledge.content.entries import SHARED_LAYER
 from storage.store import Store
 
 #: The value of ``place`` that means every municipality (regional accounts only).
@@ -93,8 +95,8 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
         chosen, found = await computed(session, place, first, last)
         t = host_texts(host_language(request))
         known = municipalities.load_all()
-        places = [(REGION, t["analytics_region"])] if session.host.role.regional else []
-        places += [(m.id, m.name) for m in known.values() if session.host.may_view_figures(m.id)]
+        choices = [(REGION, t["analytics_region"])] if session.host.role.regional else []
+        choices += [(m.id, m.name) for m in known.values() if session.host.may_view_figures(m.id)]
 
         def chart(name: str) -> str:
             series = found.series[name]
@@ -104,7 +106,8 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
 
         drawn = await asyncio.to_thread(lambda: {name: chart(name) for name in CHARTED})
         return await asyncio.to_thread(
-            page, request, "analytics.html", session=session, figures=found, place=chosen, places=places,
+            page, request, "analytics.html", session=session, figures=found, place=chosen, choices=choices,
+            places=known,
             charts=drawn, label=lambda series, key: label(t, series, key), order=CHARTED)
 
     @router.get("/analytics/{name}.csv")
@@ -129,12 +132,22 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
         found = await gaps(store, period, scope, clean=lambda said: mask(said, hide))
         t = host_texts(language)
         known = municipalities.load_all()
-        places = [(REGION, t["analytics_region"])] if session.host.role.regional else []
-        places += [(m.id, m.name) for m in known.values() if session.host.may_view_figures(m.id)]
+        choices = [(REGION, t["analytics_region"])] if session.host.role.regional else []
+        choices += [(m.id, m.name) for m in known.values() if session.host.may_view_figures(m.id)]
+        # From a group, an editor starts an entry with its examples as question phrasings.
+        layer = next((candidate for candidate in (chosen, SHARED_LAYER)
+                      if candidate != REGION and session.host.may_edit(candidate)), None)
+
+        def start_link(gap: Gap) -> str | None:
+            if layer is None:
+                return None
+            query = urlencode([("layer", layer), *((f"q_{e.language}", e.text) for e in gap.examples)])
+            return f"/console/faq/new?{query}"
+
         shown = await asyncio.to_thread(lambda: [
-            {"gap": gap, "examples": [example.text for example in gap.examples],
+            {"gap": gap, "examples": [example.text for example in gap.examples], "start": start_link(gap),
              "places": [known[p].name if p in known else p for p in gap.municipalities]} for gap in found])
         return await asyncio.to_thread(page, request, "gaps.html", session=session, rows=shown, place=chosen,
-                                       places=places, period=period)
+                                       choices=choices, places=known, period=period)
 
     return router

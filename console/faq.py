@@ -87,7 +87,7 @@ def build_faq_router(drafts: Drafts, session_dependency: Any) -> APIRouter:
         return page(request, "faq_edit.html", status_code=status_code, session=session, layer=layer, body=body,
                     edit=edit, problems=problems or {}, topics=FAQ_TOPICS, languages=LANGUAGES, shared=shared,
                     fixed_id=bool(edit or existing), today=dt.date.today().isoformat(),
-                    place=municipalities.load_all().get(layer))
+                    place=municipalities.load_all().get(layer), places=municipalities.load_all())
 
     @router.get("", response_class=HTMLResponse)
     async def entries(request: Request, session: session_dependency, layer: str | None = Query(None, max_length=64),
@@ -97,7 +97,8 @@ def build_faq_router(drafts: Drafts, session_dependency: Any) -> APIRouter:
         own = await asyncio.to_thread(lambda: [e for e in entries_for(chosen) if e.layer == chosen])
         edits = await drafts.for_layer(chosen)
         return await asyncio.to_thread(page, request, "faq.html", session=session, layer=chosen, entries=own,
-                                       edits=edits, published=published, place=municipalities.load_all().get(chosen))
+                                       edits=edits, published=published, place=municipalities.load_all().get(chosen),
+                                       places=municipalities.load_all())
 
     @router.get("/new", response_class=HTMLResponse)
     async def new(request: Request, session: session_dependency, layer: str = Query(max_length=64)) -> HTMLResponse:

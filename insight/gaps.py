@@ -4,8 +4,10 @@ A question counts when the assistant did not answer it (asked to rephrase, said 
 scope, offered a person), could only offer choices (a close call: the index was not sure), or
 when a handoff followed it. The questions are grouped across languages by their e5 vectors
 (the model the index already uses: "where can I keep my dog?" and "gdzie mogę trzymać psa?" land
-together) with scikit-learn's agglomerative clustering on cosine distance — average linkage,
-stopped at a distance, so the number of groups follows the questions and no group is forced.
+together) with SciPy's hierarchical clustering on cosine distance — average linkage, cut at a
+distance, so the number of groups follows the questions and no group is forced. (scikit-learn's
+AgglomerativeClustering does the same, but importing it loads scipy.stats, which breaks in the
+app server, where torch is marked absent on purpose: ``app/serve.py``.)
 
 Each group has its count, how many municipalities and which languages it came from, whether it
 grew in the second half of the period, and a few examples. The examples are what people wrote,
@@ -111,11 +113,10 @@ def group(asked: Sequence[Asked], period: Period, encode: Callable[[list[str]], 
     if len(asked) == 1:
         labels = np.zeros(1, dtype=int)
     else:
-        from sklearn.cluster import AgglomerativeClustering  # only the report needs it, not every request
+        from scipy.cluster.hierarchy import fcluster, linkage  # only the report needs it, not every request
 
-        vectors = (encode or shared_encoder().queries)([a.text for a in asked])
-        labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                         distance_threshold=DISTANCE).fit_predict(vectors)
+        vectors = np.asarray((encode or shared_encoder().queries)([a.text for a in asked]), dtype=np.float64)
+        labels = fcluster(linkage(vectors, method="average", metric="cosine"), t=DISTANCE, criterion="distance")
     middle = period.start + (period.end - period.start) / 2
     gaps = []
     for label in set(labels.tolist()):

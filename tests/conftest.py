@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,8 @@ from hypothesis import settings as hypothesis_settings
 from app.platforms import BackgroundServer, FakeGraphApi, FakeTelegram
 from app.settings import PROJECT_ROOT, free_port, on_free_ports
 from app.stack import Stack, running
+from knowledge.content.entries import FAQ_ROOT
+from knowledge.search.store import INDEX_ROOT
 
 # Property-based tests: a small budget in `make test`, a long one in `make fuzz` (HYPOTHESIS_PROFILE=fuzz).
 hypothesis_settings.register_profile("ci", max_examples=60, deadline=None,
@@ -106,8 +109,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: tuple[FakeTel
     config = on_free_ports(var_dir, trusted_proxies="127.0.0.1")
     _channels_file(config.channels_file, fake_telegram[1], fake_graph[1])
     tenants = _open_around_the_clock(var_dir / "municipalities")
+    # The console's FAQ editor writes entries: the stack edits a copy, and indexes it beside the copy.
+    faq, index = var_dir / "faq", var_dir / "index"
+    shutil.copytree(FAQ_ROOT, faq)
+    if INDEX_ROOT.is_dir():
+        shutil.copytree(INDEX_ROOT, index, ignore=shutil.ignore_patterns("*.lock"))
     extra = {"MUNICIPALITIES_DIR": str(tenants), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox[1]),
-             "SMTP_FROM": "assistant@region.example"}
+             "SMTP_FROM": "assistant@region.example", "FAQ_DIR": str(faq), "INDEX_DIR": str(index)}
     with running(config, log_dir=var_dir, extra_env=extra) as started:
         yield started
 

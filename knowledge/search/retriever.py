@@ -179,13 +179,14 @@ class Retriever:
         return self._sparse
 
     def _index(self, municipality: str) -> tuple[FaqIndex, list[FaqEntry]]:
+        """The loaded index, loaded again when another process published an edit meanwhile."""
         loaded = self._loaded.get(municipality)
         if loaded is not None and not self._replaced(municipality):
             return loaded
         with self._guard:
             lock = self._locks.setdefault(municipality, threading.Lock())
         with lock:
-            if municipality not in self._loaded or self._replaced(municipality):
+            if self._loaded.get(municipality) is loaded:  # nobody reloaded it while this thread waited
                 self._stamps[municipality] = self._stamp(municipality)
                 self._loaded[municipality] = load(municipality, self.root, self.index_root, self.embedder, self.sparse)
             return self._loaded[municipality]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -31,7 +32,8 @@ from knowledge.model.encoder import shared_encoder
 from knowledge.search.encoders import CachedEmbedder, CachedSparse, Embedder, SparseEncoder, shared_sparse
 from knowledge.search.index import FaqIndex, Item
 
-INDEX_ROOT = CACHE_DIR / "index"
+#: INDEX_DIR moves the indexes (beside a moved FAQ_DIR).
+INDEX_ROOT = Path(os.environ.get("INDEX_DIR") or CACHE_DIR / "index")
 #: Bump when the passage set, the analysis or the stored layout changes: old indexes become stale.
 FORMAT_VERSION = 3
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -260,7 +261,7 @@ def test_a_published_entry_is_found_without_a_restart(tmp_path, monkeypatch: pyt
     running = Retriever(root, tmp_path / "index", embedder, sparse)
     question = "Where can I go ice fishing in Testby?"
     assert running.search(question, MUNICIPALITY, "en")[0].faq_id != "testby.leisure.ice_fishing"
-    monkeypatch.setattr(retriever_module, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(retriever_module, "RECHECK_SECONDS", 0.2)
     entry = {**_in_every_language({
         "id": "testby.leisure.ice_fishing", "topic": "leisure",
         "questions": {"en": ["Where can I go ice fishing in Testby?", "Is there ice fishing?"],
@@ -269,4 +270,5 @@ def test_a_published_entry_is_found_without_a_restart(tmp_path, monkeypatch: pyt
         "sources": SOURCE, "verified": "2026-11-01"}
     write(MUNICIPALITY, entry, root)
     build(MUNICIPALITY, root, tmp_path / "index", embedder, sparse)
+    time.sleep(0.3)  # the next look at the disk
     assert running.search(question, MUNICIPALITY, "en")[0].faq_id == "testby.leisure.ice_fishing"

@@ -22,7 +22,9 @@ from console import charts
 from console.auth import Session
 from console.pages import host_language, page
 from handoff.privacy import labels, mask
+from handoff.roles import Role
 from handoff.texts import host_texts
+from insight.across import across
 from insight.figures import ZONE, Figures, Period, Series, figures
 from insight.gaps import Gap, gaps
 from knowledge.content.entries import SHARED_LAYER
@@ -149,5 +151,25 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
              "places": [known[p].name if p in known else p for p in gap.municipalities]} for gap in found])
         return await asyncio.to_thread(page, request, "gaps.html", session=session, rows=shown, place=chosen,
                                        choices=choices, places=known, period=period)
+
+    @router.get("/insight", response_class=HTMLResponse)
+    async def insight(request: Request, session: session_dependency, first: dt.date | None = None,
+                      last: dt.date | None = None) -> HTMLResponse:
+        """Across municipalities: topics asked where, and good local answers other municipalities lack.
+
+        The regional accounts see all of it; an editor sees the answers their municipality lacks,
+        with a link to start their own from one."""
+        host = session.host
+        if not (host.role.regional or host.role is Role.EDITOR):
+            raise HTTPException(status_code=404, detail="not for this account")
+        period = period_of(first, last)
+        topics, adoptable = await across(store, period)
+        if not host.role.regional:
+            adoptable = [a for a in adoptable if host.municipality in a.lacking]
+        known = municipalities.load_all()
+        columns = [*known, SHARED_LAYER]
+        return await asyncio.to_thread(
+            page, request, "insight.html", session=session, period=period, topics=topics, columns=columns,
+            adoptable=adoptable, places=known, own=host.municipality if host.role is Role.EDITOR else None)
 
     return router

@@ -21,7 +21,7 @@ from base.definitions import FAQ_TOPICS, LANGUAGES
 from console.auth import Session, check_csrf
 from console.pages import page
 from editing.drafts import Drafts, Edit, EditStatus, NotAllowed, PublishFailed
-from knowledge.content.entries import FAQ_ROOT, SHARED_LAYER, entries_for, load_layer
+from knowledge.content.entries import FAQ_ROOT, SHARED_LAYER, entries_for, entry_by_id, load_layer
 
 MAX_FIELD = 8000
 _NAME = re.compile(r"[^a-z0-9]+")
@@ -81,12 +81,12 @@ def build_faq_router(drafts: Drafts, session_dependency: Any) -> APIRouter:
         return edit
 
     def form_page(request: Request, session: Session, layer: str, body: dict[str, Any], *, edit: Edit | None = None,
-                  problems: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+                  problems: dict[str, str] | None = None, status_code: int = 200, origin: Any = None) -> HTMLResponse:
         shared = [] if layer == SHARED_LAYER else [e.id for e in load_layer(SHARED_LAYER, FAQ_ROOT)]
         existing = any(e.id == body.get("id") for e in load_layer(layer, FAQ_ROOT)) if body.get("id") else False
         return page(request, "faq_edit.html", status_code=status_code, session=session, layer=layer, body=body,
                     edit=edit, problems=problems or {}, topics=FAQ_TOPICS, languages=LANGUAGES, shared=shared,
-                    fixed_id=bool(edit or existing), today=dt.date.today().isoformat(),
+                    fixed_id=bool(edit or existing), today=dt.date.today().isoformat(), origin=origin,
                     place=municipalities.load_all().get(layer), places=municipalities.load_all())
 
     @router.get("", response_class=HTMLResponse)
@@ -101,14 +101,24 @@ def build_faq_router(drafts: Drafts, session_dependency: Any) -> APIRouter:
                                        places=municipalities.load_all())
 
     @router.get("/new", response_class=HTMLResponse)
-    async def new(request: Request, session: session_dependency, layer: str = Query(max_length=64)) -> HTMLResponse:
-        """A blank form; ``q_<lang>`` parameters pre-fill question phrasings (the gap report's examples)."""
+    async def new(request: Request, session: session_dependency, layer: str = Query(max_length=64),
+                  start: str | None = Query(None, alias="from", max_length=200)) -> HTMLResponse:
+        """A blank form; ``q_<lang>`` parameters pre-fill question phrasings (the gap report's examples),
+        ``from`` another municipality's entry (the cross-municipality view): its questions with the
+        place renamed and its answers as a draft to rewrite, but not its sources, which speak for
+        the other municipality only."""
         allowed(session, layer)
         questions = {lang: [line for line in request.query_params.getlist(f"q_{lang}") if line.strip()][:10]
                      for lang in LANGUAGES}
-        body = {"questions": {lang: q for lang, q in questions.items() if q}, "verified": dt.date.today().isoformat(),
-                "time_sensitive": True}
-        return await asyncio.to_thread(form_page, request, session, layer, body)
+        body: dict[str, Any] = {"questions": {lang: q for lang, q in questions.items() if q},
+                                "verified": dt.date.today().isoformat(), "time_sensitive": True}
+        origin = entry_by_id(start) if start else None
+        if origin is not None and layer != SHARED_LAYER and origin.layer not in (layer, SHARED_LAYER):
+            body = {"topic": origin.topic, "verified": dt.date.today().isoformat(), "time_sensitive": True,
+                    "questions": {lang: [municipalities.renamed(q, layer) for q in qs]
+                                  for lang, qs in origin.questions.items()},
+                    "answer": dict(origin.answer)}
+        return await asyncio.to_thread(form_page, request, session, layer, body, origin=origin)
 
     @router.get("/entry", response_class=HTMLResponse)
     async def existing(request: Request, session: session_dependency, layer: str = Query(max_length=64),

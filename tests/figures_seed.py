@@ -127,8 +127,13 @@ UNANSWERED = [
 ]
 
 
+#: A local answer people got that week (for the view across municipalities).
+ANSWERED_LOCALLY = "skelleftea.housing.finding_a_home"
+
+
 async def seed_gaps(store: Store, monday: dt.date = FIRST) -> None:
-    """Each question in its own conversation on the Tuesday, answered with "please rephrase"."""
+    """Each question in its own conversation on the Tuesday, answered with "please rephrase"; and one
+    question in Skellefteå answered with its own entry."""
     prefix = f"gap-{uuid.uuid4().hex[:8]}"
     async with store.engine.begin() as connection:
         for n, (question, language, place) in enumerate(UNANSWERED):
@@ -143,3 +148,13 @@ async def seed_gaps(store: Store, monday: dt.date = FIRST) -> None:
             await connection.execute(messages.insert().values(
                 conversation_id=conversation_id, direction="out", author="bot", text="…",
                 data=_bot("utter_ask_rephrase"), status="sent", created_at=asked))
+        answered_id, asked = f"web:{prefix}-answered", moment(monday, at(3, 11))
+        await connection.execute(conversations.insert().values(
+            id=answered_id, channel="web", user_ref=f"{prefix}-answered", municipality="skelleftea", language="en",
+            created_at=asked, updated_at=asked, last_inbound_at=asked))
+        await connection.execute(messages.insert().values(
+            conversation_id=answered_id, direction="in", author="person", text="How do we find a flat?",
+            status="answered", created_at=asked))
+        await connection.execute(messages.insert().values(
+            conversation_id=answered_id, direction="out", author="bot", text="…", status="sent", created_at=asked,
+            data={"custom": {"response": "utter_faq_answer", "faq_id": ANSWERED_LOCALLY, "topic": "housing"}}))

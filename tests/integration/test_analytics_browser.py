@@ -172,3 +172,25 @@ def test_the_gap_report_groups_unanswered_questions_across_languages_and_hides_i
     assert jokkmokk.client.get(f"/console/gaps?place=region&{RANGE}").status_code == 404
     own = jokkmokk.client.get(f"/console/gaps?place=jokkmokk&{RANGE}")
     assert own.status_code == 200 and "cats and dogs" not in own.text
+
+
+def test_across_municipalities_a_good_local_answer_is_offered_to_those_that_lack_it(
+        stack: Stack, seeded: dict[str, str]) -> None:
+    from tests.figures_seed import ANSWERED_LOCALLY
+
+    regional = Console(stack.app_url, seeded["regional"])
+    page_text = regional.client.get(f"/console/insight?{RANGE}").text
+    assert 'id="topics"' in page_text and ANSWERED_LOCALLY in page_text
+    suffix = uuid.uuid4().hex[:6]
+    add_host(stack, f"editor.{suffix}@jokkmokk.example", "Jonna", "jokkmokk", role="editor")
+    editor = Console(stack.app_url, f"editor.{suffix}@jokkmokk.example")
+    mine = editor.client.get(f"/console/insight?{RANGE}").text
+    assert 'id="topics"' not in mine  # the region's table is the regional accounts'
+    start = f"/console/faq/new?layer=jokkmokk&amp;from={ANSWERED_LOCALLY}"
+    assert start in mine, "Jokkmokk has no overview of finding a home: its editor may start from Skellefteå's"
+    form = editor.client.get(start.replace("&amp;", "&")).text
+    assert "How do we find a home in Jokkmokk?" in form  # the question, renamed to the editor's municipality
+    assert 'id="sources" name="sources"></textarea>' in form  # Skellefteå's sources do not come along
+    assert "Skellefteå" in form  # the answer is a draft to rewrite, and the note says so
+    host = Console(stack.app_url, seeded["host"])
+    assert host.client.get(f"/console/insight?{RANGE}").status_code == 404

@@ -39,7 +39,7 @@ def columns(title: str, bars: Sequence[tuple[str, float]]) -> str:
     """One column per day; the first and last day are written under the axis, the highest value beside it."""
     most = max((value for _, value in bars), default=0) or 1
     slot = max(min(PLOT_WIDTH * 1.5 / max(len(bars), 1), 40), 3)
-    width = 40 + slot * len(bars) + 10
+    width = max(40 + slot * len(bars) + 10, 260)  # room for the first and last day under the axis
     height = COLUMN_HEIGHT + 40
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
              f'height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',

@@ -62,7 +62,7 @@ def body_from_entry(entry: Any) -> dict[str, Any]:
             "time_sensitive": entry.time_sensitive, "overrides": entry.overrides or "", "covers": list(entry.covers)}
 
 
-def build_faq_router(drafts: Drafts, session_dependency: Any) -> APIRouter:
+def build_faq_router(drafts: Drafts, hosts: Any, session_dependency: Any) -> APIRouter:
     router = APIRouter(prefix="/faq", include_in_schema=False)  # inside the console's router (/console)
 
     def allowed(session: Session, layer: str) -> None:
@@ -96,8 +96,12 @@ def build_faq_router(drafts: Drafts, session_dependency: Any) -> APIRouter:
         allowed(session, chosen)
         own = await asyncio.to_thread(lambda: [e for e in entries_for(chosen) if e.layer == chosen])
         edits = await drafts.for_layer(chosen)
+        people = {edit.published_by or edit.created_by for edit in edits}
+        names = {person: (await hosts.get(person)) for person in people}
+        who = {person: found.first_name if found else "–" for person, found in names.items()}
         return await asyncio.to_thread(page, request, "faq.html", session=session, layer=chosen, entries=own,
-                                       edits=edits, published=published, place=municipalities.load_all().get(chosen),
+                                       edits=edits, who=who, published=published,
+                                       place=municipalities.load_all().get(chosen),
                                        places=municipalities.load_all())
 
     @router.get("/new", response_class=HTMLResponse)

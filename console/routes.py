@@ -248,5 +248,5 @@ def build_router(services: ConsoleServices) -> APIRouter:
 
     router.add_api_websocket_route("/ws", live_updates(services.sessions, services.events))
     router.include_router(build_analytics_router(services.store, HostSession))
-    router.include_router(build_faq_router(services.drafts, HostSession))
+    router.include_router(build_faq_router(services.drafts, services.hosts, HostSession))
     return router

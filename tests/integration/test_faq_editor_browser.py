@@ -74,6 +74,7 @@ def test_an_editor_publishes_an_entry_and_the_bot_answers_it_without_a_restart(
     console.get_by_role("button", name="Publish").click()
     expect(console.get_by_role("status")).to_contain_text("jokkmokk.leisure.kicksled_loan", timeout=120_000)
     expect(console.locator("#edits")).to_contain_text("published")
+    expect(console.locator("#edits")).to_contain_text("Elin")  # who published it
     context.close()
 
     written = yaml.safe_load((stack.settings.var_dir / "faq" / "jokkmokk" / "leisure_kicksled_loan.yml")
@@ -100,5 +101,15 @@ def test_editors_reach_only_their_own_layer_and_need_the_csrf_token(stack: Stack
     assert cross.status_code == 403
     suffix = uuid.uuid4().hex[:6]
     add_host(stack, f"host.{suffix}@boden.example", "Hans", "boden")
+    # A draft of Jokkmokk's is Jokkmokk's: Boden's editor can neither open, publish nor discard it.
+    jokkmokk = Console(stack.app_url, editors["jokkmokk"])
+    saved = jokkmokk.client.post("/console/faq/save", data={**form, "layer": "jokkmokk", "csrf": jokkmokk.csrf})
+    assert saved.status_code == 303, saved.text
+    draft = saved.headers["location"]
+    assert boden.client.get(draft).status_code == 404
+    for verb in ("publish", "discard"):
+        assert boden.post(f"{draft}/{verb}").status_code == 404
+        assert jokkmokk.client.post(f"{draft}/{verb}", data={"csrf": "guess"}).status_code == 403
+    assert boden.client.get("/console/faq/entry?layer=jokkmokk&id=jokkmokk.general.about").status_code == 404
     host = Console(stack.app_url, f"host.{suffix}@boden.example")  # takes conversations, edits nothing
     assert host.client.get("/console/faq?layer=boden").status_code == 404

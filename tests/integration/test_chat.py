@@ -194,10 +194,11 @@ def test_a_close_call_is_answered_by_typing_a_number_or_a_piece_of_a_title(chat)
 
 
 @pytest.mark.parametrize(("language", "question"), [
-    ("en", "How do we find an apartment?"), ("sv", "Hur hittar vi en lägenhet?"), ("uk", "Як нам знайти квартиру?")])
+    ("en", "How do we find an apartment?"), ("sv", "Hur hittar vi en lägenhet?"), ("uk", "Як нам знайти квартиру?"),
+    ("de", "Wie finden wir eine Wohnung?"), ("fi", "Miten löydämme asunnon?")])
 def test_a_general_housing_question_in_skelleftea_gets_the_overview_not_buttons(
         chat, language: str, question: str) -> None:
-    """The issue's first example: the close call among Skellefteå's housing entries is the overview and its details."""
+    """The issue's first example: Skellefteå's overview of finding a home answers, not three buttons."""
     [reply] = faq_replies(chat("skelleftea", language).send(question))
     assert reply["custom"]["response"] == "utter_faq_answer" and not reply.get("buttons")
     assert reply["custom"]["faq_id"] == "skelleftea.housing.finding_a_home"

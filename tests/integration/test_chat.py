@@ -228,4 +228,6 @@ def test_a_fragment_after_a_question_is_read_in_its_context_and_no_after_thanks_
     assert offered(follow_up)[0] == "shared.schools.preschool_fees"
     assert follow_up["custom"]["municipality"] == "boden" and follow_up["custom"]["language"] == language
     assert conversation.send(thanks)[-1]["text"] == catalog_text(language, "utter_thanks")
-    assert conversation.send(no)[-1]["text"] == catalog_text(language, "utter_goodbye")
+    goodbye, rating = conversation.send(no)[-2:]  # after an answer, the goodbye asks for a rating once
+    assert goodbye["text"] == catalog_text(language, "utter_goodbye")
+    assert rating["text"] == catalog_text(language, "satisfaction_ask") and len(rating["buttons"]) == 5

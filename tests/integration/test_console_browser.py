@@ -64,7 +64,9 @@ def test_polish_newcomer_and_boden_host_in_two_browsers(stack: Stack, browser: B
 
     console.get_by_role("button", name="Lämna tillbaka till assistenten").click()
     returned = catalog_text("pl", "handoff_returned", host_name="Anna")
-    expect(widget.locator("#newcomer-chat .msg.bot").last).to_have_text(returned, timeout=30_000)
+    expect(widget.locator("#newcomer-chat .msg.bot").filter(has_text=returned)).to_be_visible(timeout=30_000)
+    expect(widget.locator("#newcomer-chat .msg.bot").last).to_have_text(catalog_text("pl", "satisfaction_ask"),
+                                                                      timeout=30_000)
     widget.get_by_role("textbox").fill("Jak znaleźć mieszkanie w Boden?")
     widget.keyboard.press("Enter")
     expect(widget.locator("#newcomer-chat .msg.bot").filter(has_text="mieszka").last).to_be_visible(timeout=60_000)

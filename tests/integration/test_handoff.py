@@ -72,8 +72,9 @@ def test_polish_newcomer_is_handed_to_a_boden_host_and_back(stack: Stack, chat, 
 
     assert boden.post(f"/console/handoffs/{handoff_id}/handback").status_code == 303
     back = person.later(said[-1]["id"])
-    assert back[-1]["text"] == catalog_text("pl", "handoff_returned", host_name="Anna")
-    answer = person.send("Jak znaleźć mieszkanie w Boden?")
+    assert [m["text"] for m in back[-2:]] == [catalog_text("pl", "handoff_returned", host_name="Anna"),
+                                              catalog_text("pl", "satisfaction_ask")]  # asked once, after the host
+    answer = person.send("Jak znaleźć mieszkanie w Boden?")  # a question, not a rating: the bot answers it
     assert any(m["custom"].get("faq_id") for m in answer)  # the bot answers again
 
     found = boden.client.get("/console/history", params={"q": "zezwolenie na pobyt"}).text

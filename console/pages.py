@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from base.catalog import text
+from base.catalog import plural_category, text
 from base.clock import now
 from handoff.intake import CANCEL, NO, PAYLOAD, YES
 from handoff.privacy import labels, mask
@@ -42,9 +42,19 @@ def host_language(request: Request) -> str:
     return wanted if wanted in HOST_LANGUAGES else HOST_LANGUAGES[0]
 
 
+def counted(texts: dict[str, Any], language: str, key: str, n: int) -> str:
+    """A host text that counts: its CLDR plural form for n ("1 kommun", "2 kommuner")."""
+    forms = texts[key]
+    if isinstance(forms, dict):
+        forms = forms.get(plural_category(language, n)) or forms["other"]
+    return str(forms).format(n=n)
+
+
 def page(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     language = host_language(request)
-    html = _templates().get_template(template).render(t=host_texts(language), lang=language, **values)
+    texts = host_texts(language)
+    html = _templates().get_template(template).render(
+        t=texts, lang=language, count=lambda key, n: counted(texts, language, key, n), **values)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
     response.headers["X-Frame-Options"] = "DENY"

@@ -39,6 +39,15 @@ def _bot(response: str, topic: str | None = None) -> dict[str, Any]:
     return {"custom": custom}
 
 
+#: What the people wrote, by (conversation, n-th message): the gap report shows the unanswered
+#: ones, so they read as real questions.
+QUESTIONS = {
+    (0, 1): "Czy w Haparandzie są wolne mieszkania na wynajem?", (0, 2): "Jak zapisać się do kolejki?",
+    (1, 0): "When does the school year start?", (1, 1): "Is there a bus to Kemi in the evening?",
+    (2, 0): "Чи можна зареєструвати тут іноземне авто?",
+    (3, 0): "أريد التحدث مع شخص من البلدية", (4, 0): "Jag behöver hjälp med mitt ärende hos Migrationsverket",
+    (5, 0): "Onko Kirunassa töitä insinööreille?",
+}
 #: (channel, language, municipality, [(when, direction, author, data)], handoff or None)
 CONVERSATIONS: list[tuple[str, str, str, list[tuple[tuple[int, int, int], str, str, dict | None]], dict | None]] = [
     ("web", "pl", PLACE, [
@@ -96,11 +105,13 @@ async def seed(store: Store, monday: dt.date = FIRST) -> str:
                 id=conversation_id, channel=channel, user_ref=f"{prefix}-{n}", municipality=place, language=language,
                 created_at=moment(monday, rows[0][0]), updated_at=moment(monday, rows[-1][0]),
                 last_inbound_at=moment(monday, rows[-1][0])))
+            asked = 0
             for when, direction, author, data in rows:
+                said = QUESTIONS.get((n, asked), "…") if direction == "in" else "…"
+                asked += direction == "in"
                 await connection.execute(messages.insert().values(
                     conversation_id=conversation_id, direction=direction, author=author, data=data,
-                    text="a question" if direction == "in" else "a reply", status="sent" if direction == "out"
-                    else "answered", created_at=moment(monday, when)))
+                    text=said, status="sent" if direction == "out" else "answered", created_at=moment(monday, when)))
             if handoff is not None:
                 times = {key: moment(monday, value) if isinstance(value, tuple) else value
                          for key, value in handoff.items()}

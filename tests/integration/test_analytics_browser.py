@@ -165,11 +165,11 @@ def test_the_gap_report_groups_unanswered_questions_across_languages_and_hides_i
     expect(pets).not_to_contain_text("850709-9805")  # a personal identity number is masked
     expect(skiing.locator("td[data-count]")).to_have_text("2")
     expect(skiing).to_contain_text("Gibt es Skikurse für Erwachsene?")
+    console.screenshot(path=str(_shots(stack) / "console-gaps.png"))
     # The regional admin starts a shared entry from the group, its examples as question phrasings.
     skiing.get_by_role("link", name="Skapa en FAQ-post från frågorna").click()
     expect(console.locator("#q_de")).to_have_value("Gibt es Skikurse für Erwachsene?")
     expect(console.locator("#q_en")).to_have_value("Is there a ski school for adults?")
-    console.screenshot(path=str(_shots(stack) / "console-gaps.png"))
     context.close()
     jokkmokk = Console(stack.app_url, seeded["stranger"])
     assert jokkmokk.client.get(f"/console/gaps?place=norsjo&{RANGE}").status_code == 404

@@ -38,8 +38,8 @@ def horizontal(title: str, bars: Sequence[tuple[str, float]]) -> str:
 def columns(title: str, bars: Sequence[tuple[str, float]]) -> str:
     """One column per day; the first and last day are written under the axis, the highest value beside it."""
     most = max((value for _, value in bars), default=0) or 1
-    slot = max(min(PLOT_WIDTH * 1.5 / max(len(bars), 1), 40), 3)
-    width = max(40 + slot * len(bars) + 10, 260)  # room for the first and last day under the axis
+    slot = max(min(PLOT_WIDTH * 1.5 / max(len(bars), 1), 70), 3)  # a few days: room for both dates below
+    width = 40 + slot * len(bars) + 10
     height = COLUMN_HEIGHT + 40
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
              f'height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
@@ -53,7 +53,8 @@ def columns(title: str, bars: Sequence[tuple[str, float]]) -> str:
     if bars:
         parts.append(f'<text x="40" y="{COLUMN_HEIGHT + 30}">{escape(bars[0][0])}</text>')
         if len(bars) > 1:
-            parts.append(f'<text x="{width - 10:.0f}" y="{COLUMN_HEIGHT + 30}" text-anchor="end">'
+            end = 40 + slot * (len(bars) - 1) + slot * 0.8  # under the last column's right edge
+            parts.append(f'<text x="{end:.0f}" y="{COLUMN_HEIGHT + 30}" text-anchor="end">'
                          f'{escape(bars[-1][0])}</text>')
     parts.append("</svg>")
     return "".join(parts)

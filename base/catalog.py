@@ -44,6 +44,11 @@ def plural_category(language: str, count: float) -> str:
     return Locale.parse(language).plural_form(abs(count))
 
 
+def plural_form(forms: dict[str, str], language: str, count: float) -> str:
+    """The form of a counting text for count, by the language's rules ("other" when it lacks one)."""
+    return forms.get(plural_category(language, count)) or forms["other"]
+
+
 def text(language: str, key: str, **values: Any) -> str:
     """The catalog text for key in language (English if the language lacks it), filled in.
 
@@ -58,6 +63,5 @@ def text(language: str, key: str, **values: Any) -> str:
     if isinstance(template, dict):
         if "count" not in values:
             raise KeyError(f"catalog text {key!r} has plural forms and needs a count")
-        forms: dict[str, str] = template
-        template = forms.get(plural_category(lang, values["count"])) or forms["other"]
+        template = plural_form(template, lang, values["count"])
     return template.format_map(_Blank(values)).strip()

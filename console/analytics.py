@@ -62,6 +62,13 @@ def to_csv(series: Series) -> str:
     return out.getvalue()
 
 
+def choices_for(session: Session, t: dict[str, Any]) -> list[tuple[str, str]]:
+    """The places whose figures this account may pick: the region (regional accounts), then municipalities."""
+    choices = [(REGION, t["analytics_region"])] if session.host.role.regional else []
+    return choices + [(m.id, m.name) for m in municipalities.load_all().values()
+                      if session.host.may_view_figures(m.id)]
+
+
 def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
     router = APIRouter(include_in_schema=False)  # inside the console's router (/console)
 
@@ -97,8 +104,7 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
         chosen, found = await computed(session, place, first, last)
         t = host_texts(host_language(request))
         known = municipalities.load_all()
-        choices = [(REGION, t["analytics_region"])] if session.host.role.regional else []
-        choices += [(m.id, m.name) for m in known.values() if session.host.may_view_figures(m.id)]
+        choices = choices_for(session, t)
 
         def chart(name: str) -> str:
             series = found.series[name]
@@ -134,8 +140,7 @@ def build_analytics_router(store: Store, session_dependency: Any) -> APIRouter:
         found = await gaps(store, period, scope, clean=lambda said: mask(said, hide))
         t = host_texts(language)
         known = municipalities.load_all()
-        choices = [(REGION, t["analytics_region"])] if session.host.role.regional else []
-        choices += [(m.id, m.name) for m in known.values() if session.host.may_view_figures(m.id)]
+        choices = choices_for(session, t)
         # From a group, an editor starts an entry with its examples as question phrasings.
         layer = next((candidate for candidate in (chosen, SHARED_LAYER)
                       if candidate != REGION and session.host.may_edit(candidate)), None)

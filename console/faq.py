@@ -156,11 +156,15 @@ def build_faq_router(drafts: Drafts, hosts: Any, session_dependency: Any) -> API
             raise HTTPException(status_code=409, detail="this draft was published or discarded meanwhile") from None
         return RedirectResponse(f"/console/faq/edits/{edit.id}", status_code=303)
 
-    @router.post("/edits/{edit_id}/publish")
-    async def publish(edit_id: int, request: Request, session: session_dependency) -> Response:
+    async def posted(request: Request, session: Session, edit_id: int) -> Edit:
+        """The draft a verb is posted for, after the CSRF and origin checks and the account's right to it."""
         form = await request.form()
         check_csrf(request, session, str(form.get("csrf") or ""))
-        edit = await editable(session, edit_id)
+        return await editable(session, edit_id)
+
+    @router.post("/edits/{edit_id}/publish")
+    async def publish(edit_id: int, request: Request, session: session_dependency) -> Response:
+        edit = await posted(request, session, edit_id)
         try:
             problems = await drafts.publish(session.host, edit)
         except NotAllowed:
@@ -174,9 +178,7 @@ def build_faq_router(drafts: Drafts, hosts: Any, session_dependency: Any) -> API
 
     @router.post("/edits/{edit_id}/discard")
     async def discard(edit_id: int, request: Request, session: session_dependency) -> Response:
-        form = await request.form()
-        check_csrf(request, session, str(form.get("csrf") or ""))
-        edit = await editable(session, edit_id)
+        edit = await posted(request, session, edit_id)
         await drafts.discard(session.host, edit)
         return RedirectResponse(f"/console/faq?layer={edit.layer}", status_code=303)
 

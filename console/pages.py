@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from base.catalog import plural_category, text
+from base.catalog import plural_form, text
 from base.clock import now
 from handoff.intake import CANCEL, NO, PAYLOAD, YES
 from handoff.privacy import labels, mask
@@ -45,9 +45,7 @@ def host_language(request: Request) -> str:
 def counted(texts: dict[str, Any], language: str, key: str, n: int) -> str:
     """A host text that counts: its CLDR plural form for n ("1 kommun", "2 kommuner")."""
     forms = texts[key]
-    if isinstance(forms, dict):
-        forms = forms.get(plural_category(language, n)) or forms["other"]
-    return str(forms).format(n=n)
+    return (plural_form(forms, language, n) if isinstance(forms, dict) else str(forms)).format(n=n)
 
 
 def page(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:

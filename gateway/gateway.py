@@ -91,6 +91,14 @@ def _inbound_of(stored: StoredMessage, conversation: Conversation) -> Inbound:
                    message_id=stored.external_id, media=bool(hints.get("media")))
 
 
+def _typed_choice(cleaned: str, last: StoredMessage | None) -> str:
+    """A typed "2" or a piece of a title answers the buttons just offered (``gateway.choices``)."""
+    if last is None or last.message.meta.response not in PICKABLE:
+        return cleaned
+    button = picked(cleaned, last.message.buttons)
+    return button.payload if button is not None else cleaned
+
+
 class Gateway:
     """Records every message, forwards it to Rasa in order, and answers once per platform message."""
 
@@ -295,10 +303,11 @@ class Gateway:
                 await self.events.publish(Event(kind, current.municipality, current.id, conversation_id))
             if intake_replies is not None:
                 return Route(intake_replies, Delivery.ANSWERED, Author.GATEWAY)
-        rated = await self._rating(message, cleaned, known)
+        last = await self.store.last_sent(conversation_id)  # what the person answers, if anything
+        rated = await self._rating(cleaned, known, last)
         if rated is not None:
             return Route(rated, Delivery.ANSWERED, Author.GATEWAY)
-        route = await self._reply(message, cleaned, known)
+        route = await self._reply(message, cleaned, known, last)
         offer = next((r.meta for r in route.replies if r.meta.handoff_offered and r.meta.municipality), None)
         if offer is None:
             return await self._with_satisfaction(route, known)
@@ -311,9 +320,9 @@ class Gateway:
                                          offer.language or "en", reason=HandoffReason(reason))
         return Route(route.replies + intake, route.status, route.author)
 
-    async def _rating(self, message: Inbound, cleaned: str, known: Conversation | None) -> list[BotMessage] | None:
+    async def _rating(self, cleaned: str, known: Conversation | None, last: StoredMessage | None
+                      ) -> list[BotMessage] | None:
         """The replies when this message answers the satisfaction question (``insight.satisfaction``)."""
-        last = await self.store.last_sent(message.conversation_id)
         if known is None or last is None:
             return None
         language = last.message.meta.language or known.language or "en"
@@ -339,7 +348,8 @@ class Gateway:
         return BotMessage(text="\n\n".join(lines), meta=Meta(language=language, response="handoff_busy",
                                                               municipality=municipality))
 
-    async def _reply(self, message: Inbound, cleaned: str, known: Conversation | None) -> Route:
+    async def _reply(self, message: Inbound, cleaned: str, known: Conversation | None,
+                     last: StoredMessage | None) -> Route:
         """Rasa's answer, or the gateway's own for what Rasa should not see or could not answer."""
         if message.media and not cleaned:
             key = "utter_text_only"
@@ -348,7 +358,7 @@ class Gateway:
         elif len(cleaned) > MAX_CHARS:
             key = "utter_message_too_long"
         else:
-            text = to_rasa_text(await self._typed_choice(message.conversation_id, cleaned))
+            text = to_rasa_text(_typed_choice(cleaned, last))
             metadata = RasaMetadata(municipality=message.municipality, language=normalise_code(message.language_hint),
                                     channel=message.channel, message_id=message.message_id,
                                     e5_vector=await query_vector(text))
@@ -363,17 +373,6 @@ class Gateway:
             return Route(replies, Delivery.ANSWERED, Author.BOT)
         # Recorded as the bot's answer, as before the gateway answered bad input itself.
         return Route([self._local_reply(key, message, cleaned, known)], Delivery.ANSWERED, Author.BOT)
-
-    async def _typed_choice(self, conversation_id: str, cleaned: str) -> str:
-        """A typed "2" or a piece of a title answers the buttons just offered (``gateway.choices``)."""
-        last = await self.store.last_sent(conversation_id)
-        if last is None:
-            return cleaned
-        offered = last.message
-        if offered.meta.response not in PICKABLE:
-            return cleaned
-        button = picked(cleaned, offered.buttons)
-        return button.payload if button is not None else cleaned
 
     async def push(self, conversation_id: str, messages: list[BotMessage], author: Author) -> bool:
         """Send messages that no inbound message asked for (a host's reply) on the person's channel."""

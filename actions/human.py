@@ -38,3 +38,23 @@ class ActionOfferHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         return offer_human(dispatcher, tracker, (tracker.latest_message.get("intent") or {}).get("name"))
+
+
+class ActionOfferMeeting(Action):
+    """A person asks to book a meeting with a host: the reply names the municipality, and the
+    gateway (``handoff.meetings``) follows it with the free times as buttons. Without a municipality
+    the person is asked for one first, as for a host."""
+
+    def name(self) -> str:
+        return "action_offer_meeting"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = tracker.get_slot("language") or "en"
+        municipality = tracker.get_slot("municipality")
+        if municipality not in municipalities.load_all():
+            dispatcher.utter_message(response="utter_ask_municipality", language=language)
+            return []
+        dispatcher.utter_message(response="utter_book_meeting", municipality=municipality, language=language)
+        return []

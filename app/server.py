@@ -28,6 +28,7 @@ from app.keys import with_secrets
 from app.log import guard_logs
 from app.probes import Probes
 from app.settings import Settings, settings
+from channels import meeting_page
 from channels.config import load as load_channels
 from channels.http_api import HttpApiChannel
 from channels.identity import ConversationTokens
@@ -44,6 +45,11 @@ from handoff.desk import Desk
 from handoff.events import Events
 from handoff.hosts import HostStore
 from handoff.intake import Intake
+from handoff.meetings import reminders
+from handoff.meetings.availability import Availability
+from handoff.meetings.flow import Booking
+from handoff.meetings.invitation import Mailer
+from handoff.meetings.records import MeetingStore
 from handoff.notify import Notifier, SmtpSettings
 from handoff.records import HandoffStore
 from storage.rates import RateLimits, RateRules
@@ -78,16 +84,19 @@ def create_app(config: Settings | None = None) -> Any:
     rates = RateLimits(RateRules.from_spec(config.rate_limits), config.redis_url or "memory://")
     handoffs, hosts, events = HandoffStore(store), HostStore(store), Events(config.redis_url)
     intake = Intake(handoffs, hosts)
-    rasa = RasaClient(config.rasa_url, config.internal_token.get_secret_value(), timeout=config.rasa_timeout)
-    tracker = TrackerEvents(config.tracker_url)
-    gateway = Gateway(store, rasa, intake, events, rates, tracker)
-    desk = Desk(handoffs, intake, events, outbox=gateway)
-    sessions = Sessions(store, hosts)
-    notifier = None
+    notifier, mailer = None, None
     if config.smtp_host:
         smtp = SmtpSettings(config.smtp_host, config.smtp_port, config.smtp_from, config.smtp_user or None,
                             config.smtp_password.get_secret_value() or None, config.smtp_starttls)
         notifier = Notifier(smtp, events, handoffs, hosts, config.base_url, rates)
+        mailer = Mailer(smtp, config.base_url)
+    meetings = MeetingStore(store)
+    booking = Booking(meetings, Availability(store), hosts, mailer)
+    rasa = RasaClient(config.rasa_url, config.internal_token.get_secret_value(), timeout=config.rasa_timeout)
+    tracker = TrackerEvents(config.tracker_url)
+    gateway = Gateway(store, rasa, intake, events, rates, tracker, booking)
+    desk = Desk(handoffs, intake, events, outbox=gateway)
+    sessions = Sessions(store, hosts)
 
     tokens = ConversationTokens(config.app_secret.get_secret_value())
     web = WebChannel(gateway, tokens, rates, config.redis_url)
@@ -102,6 +111,8 @@ def create_app(config: Settings | None = None) -> Any:
         await store.create_schema()
         await events.start()
         background = [asyncio.create_task(notifier.run())] if notifier else []
+        if mailer is not None:
+            background.append(asyncio.create_task(reminders.run(meetings, hosts, mailer)))
         for adapter in adapters:
             await adapter.start()
 
@@ -114,6 +125,7 @@ def create_app(config: Settings | None = None) -> Any:
         yield
         for task in background:
             task.cancel()
+        await booking.drain()
         for adapter in adapters:
             await adapter.close()
         await gateway.close()
@@ -130,7 +142,8 @@ def create_app(config: Settings | None = None) -> Any:
         if router is not None:
             api.include_router(router)
     mount(api, ConsoleServices(store=store, handoffs=handoffs, hosts=hosts, sessions=sessions, desk=desk,
-                               events=events, rates=rates, drafts=Drafts(store)))
+                               events=events, rates=rates, drafts=Drafts(store), booking=booking))
+    api.include_router(meeting_page.build_router(booking))
     api.include_router(internal.build_router(config.internal_token.get_secret_value()))
 
     @api.exception_handler(RequestValidationError)

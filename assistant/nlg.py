@@ -106,6 +106,9 @@ def render(response: str, arguments: dict[str, Any], tracker: dict[str, Any]) ->
         return _faq_choices(arguments, language, place)
     if response in HANDOFF_REASONS:
         return _handoff_offer(response, language, place)
+    if response == "utter_book_meeting":  # the gateway adds the free times (handoff.meetings)
+        meta = Meta(language=language, response=response, municipality=place.id if place else None)
+        return BotMessage(text=text(language, response, municipality_name=place.name if place else ""), meta=meta)
     if response == "utter_confirm_delete":
         buttons = (Button(text(language, "delete_yes"), DELETE_CONFIRM),
                    Button(text(language, "delete_no"), DELETE_CANCEL))

@@ -36,7 +36,8 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 #: Which series are drawn how: per-day columns, the rest as horizontal bars.
 CHARTED = ("per_day", "outcomes", "topics", "languages", "channels", "handoff_reasons", "handoff_outcomes",
-           "satisfaction", "satisfaction_languages", "satisfaction_topics", "satisfaction_municipalities")
+           "satisfaction", "satisfaction_languages", "satisfaction_topics", "satisfaction_municipalities",
+           "language_match")
 
 
 def label(t: dict[str, Any], series: str, key: str) -> str:
@@ -45,7 +46,7 @@ def label(t: dict[str, Any], series: str, key: str) -> str:
         place = municipalities.load_all().get(key)
         return place.name if place is not None else key
     prefix = {"topics": "topic_", "handoff_reasons": "reason_", "handoff_outcomes": "status_",
-              "outcomes": "outcome_", "satisfaction_topics": "topic_"}.get(series)
+              "outcomes": "outcome_", "satisfaction_topics": "topic_", "language_match": "language_"}.get(series)
     return t.get(f"{prefix}{key}", key) if prefix else key
 
 

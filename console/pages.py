@@ -7,7 +7,7 @@ details given for this very handoff; the person's pressed buttons read as their 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from base.catalog import plural_form, text
 from base.clock import now
+from handoff.desk import Offer
+from handoff.hosts import Host
 from handoff.intake import CANCEL, NO, PAYLOAD, YES
 from handoff.privacy import labels, mask
 from handoff.records import ContactMethod, Handoff
@@ -76,3 +78,9 @@ def button_label(raw: str | None, language: str) -> str:
     if raw in _BUTTONS:
         return f"[{text(language, _BUTTONS[raw])}]"
     return raw or ""
+
+
+def offered_first(host: Host, waiting: list[Handoff], offers: Mapping[int, Offer]) -> list[Handoff]:
+    """The queue as this host sees it: conversations offered to them first (they speak the person's
+    language) at the top, each part in its own order."""
+    return sorted(waiting, key=lambda h: not offers[h.id].for_host(host, h.language))

@@ -23,12 +23,15 @@ from console.auth import COOKIE, Session, Sessions, check_csrf, same_origin
 from console.faq import build_faq_router
 from console.live import live_updates
 from console.login import LoginGuard
-from console.pages import LANGUAGE_COOKIE, button_label, host_language, masker, minutes_since, page
+from console.meetings import build_meetings_router
+from console.pages import LANGUAGE_COOKIE, button_label, host_language, masker, minutes_since, offered_first, page
+from console.profile import build_profile_router
 from console.suggestions import suggestions
 from editing.drafts import Drafts
 from handoff.desk import Desk, DeskError, NotDelivered
 from handoff.events import Events
 from handoff.hosts import HostStore
+from handoff.meetings.flow import Booking
 from handoff.records import CLOSED, Handoff, HandoffStore, Status
 from handoff.texts import HOST_LANGUAGES, host_texts
 from storage.rates import RateLimits
@@ -52,6 +55,7 @@ class ConsoleServices:
     events: Events
     rates: RateLimits
     drafts: Drafts
+    booking: Booking
 
 
 def _refuse(error: DeskError) -> HTTPException:
@@ -145,10 +149,12 @@ def build_router(services: ConsoleServices) -> APIRouter:
     async def dashboard(request: Request, session: HostSession) -> HTMLResponse:
         rows = {status: await queues(session, (status,)) for status in (Status.WAITING, Status.ACTIVE, Status.TICKET)}
         topics = {h.id: await topic(h) for status_rows in rows.values() for h in status_rows}
+        offers = await desk.offers(rows[Status.WAITING])  # who speaks each one's language; offered to you first?
+        rows[Status.WAITING] = offered_first(session.host, rows[Status.WAITING], offers)
         language = host_language(request)
         return await asyncio.to_thread(page, request, "dashboard.html", session=session, rows=rows,
                                        places=municipalities.load_all(), minutes=minutes_since, topics=topics,
-                                       masked=lambda h, raw: masker(language, h)(raw))
+                                       offers=offers, masked=lambda h, raw: masker(language, h)(raw))
 
     @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
     async def conversation(handoff_id: int, request: Request, session: HostSession) -> HTMLResponse:
@@ -249,4 +255,6 @@ def build_router(services: ConsoleServices) -> APIRouter:
     router.add_api_websocket_route("/ws", live_updates(services.sessions, services.events))
     router.include_router(build_analytics_router(services.store, HostSession))
     router.include_router(build_faq_router(services.drafts, services.hosts, HostSession))
+    router.include_router(build_profile_router(services.hosts, HostSession))
+    router.include_router(build_meetings_router(services.booking, services.desk.outbox, HostSession))
     return router

@@ -16,7 +16,8 @@ from base.messages import Button
 from municipalities import fold
 
 #: The bot messages whose buttons a typed reply may pick (others, like "delete everything?", must be pressed).
-PICKABLE = frozenset({"utter_faq_choices", "utter_ask_municipality", "utter_ask_language"})
+PICKABLE = frozenset({"utter_faq_choices", "utter_ask_municipality", "utter_ask_language", "meeting_choose",
+                      "meeting_taken"})
 #: A piece of a title shorter than this picks nothing ("a", "in" would match almost any title).
 MIN_PIECE = 4
 _NUMBER = re.compile(r"^\s*(?:nr\.?|no\.?|#)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)

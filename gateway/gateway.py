@@ -47,6 +47,9 @@ from gateway.vector import query_vector
 from handoff.desk import Reach
 from handoff.events import Event, EventKind, Events
 from handoff.intake import Intake
+from handoff.meetings.availability import Availability
+from handoff.meetings.flow import Booking
+from handoff.meetings.records import MeetingStore
 from handoff.records import WITH_HUMAN, Status
 from handoff.retention import forget
 from insight.satisfaction import ENDINGS, Satisfaction
@@ -103,8 +106,10 @@ class Gateway:
     """Records every message, forwards it to Rasa in order, and answers once per platform message."""
 
     def __init__(self, store: Store, rasa: RasaClient, intake: Intake, events: Events, rates: RateLimits,
-                 tracker: TrackerEvents | None = None) -> None:
+                 tracker: TrackerEvents | None = None, booking: Booking | None = None) -> None:
         self.store = store
+        #: Meetings with a host; without a mailer (no SMTP settings) nobody gets e-mail.
+        self.booking = booking or Booking(MeetingStore(store), Availability(store), intake.hosts)
         self.rasa = rasa
         self.intake = intake
         self.events = events
@@ -304,10 +309,20 @@ class Gateway:
             if intake_replies is not None:
                 return Route(intake_replies, Delivery.ANSWERED, Author.GATEWAY)
         last = await self.store.last_sent(conversation_id)  # what the person answers, if anything
+        place = message.municipality or (known.municipality if known else None)
+        booked = await self.booking.step(conversation_id, place, (known.language if known else None) or "en",
+                                         _typed_choice(cleaned, last))
+        if booked is not None:
+            return Route(booked, Delivery.ANSWERED, Author.GATEWAY)
         rated = await self._rating(cleaned, known, last)
         if rated is not None:
             return Route(rated, Delivery.ANSWERED, Author.GATEWAY)
         route = await self._reply(message, cleaned, known, last)
+        meeting = next((r.meta for r in route.replies
+                        if r.meta.response == "utter_book_meeting" and r.meta.municipality), None)
+        if meeting is not None:
+            slots = await self.booking.offer(meeting.municipality, meeting.language or "en")
+            return Route([*route.replies, *slots], route.status, route.author)
         offer = next((r.meta for r in route.replies if r.meta.handoff_offered and r.meta.municipality), None)
         if offer is None:
             return await self._with_satisfaction(route, known)

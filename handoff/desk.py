@@ -5,11 +5,17 @@ language, on their own channel. It lives here rather than in the console's route
 it works the same from any front end (the console today, an API or a test tomorrow) and never
 depends on HTTP. The person is reached through an ``Outbox`` — the gateway implements it — so the
 handoff does not need to know the channels that sit above it.
+
+Who may claim is decided here too, in ``offer``: for ``OFFER_FIRST`` after a conversation joined
+the queue, when one of the municipality's online hosts speaks the person's language, only hosts
+who speak it may claim it. The console's queue shows the same ``Offer`` (who speaks it, whether it
+is offered to you first), so what a host sees and what the desk allows cannot disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,7 +28,12 @@ from handoff.events import Event, EventKind, Events
 from handoff.hosts import Host
 from handoff.intake import Intake
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status
+from handoff.texts import host_texts
 from storage.store import aware
+
+#: How long a waiting conversation is offered only to online hosts who speak the person's language:
+#: the speaking host gets the first chance, and the person's wait grows by this much at most.
+OFFER_FIRST = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,44 @@ class NotDelivered(DeskError):
     reason = "the template could not be sent"
 
 
+class OfferedFirst(DeskError):
+    """Another host's claim inside the offer-first window, while a host who speaks the language is online."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        name = host_texts("en").get(f"language_{language}", language)  # reasons are English, as the others
+        self.reason = f"this conversation is offered first to hosts who speak {name}"
+        super().__init__()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """To whom a waiting conversation is offered right now."""
+
+    #: The municipality's online hosts who speak the person's language.
+    speakers: tuple[Host, ...]
+    #: True while only those hosts may claim it (inside ``OFFER_FIRST``, and someone speaks it).
+    first: bool
+
+    def for_host(self, host: Host, language: str) -> bool:
+        """Offered to this host first: marked as theirs in the queue, and shown before the rest."""
+        return self.first and host.speaks(language)
+
+    def refuses(self, host: Host, language: str) -> bool:
+        return self.first and not host.speaks(language)
+
+
+def offer(handoff: Handoff, online: Sequence[Host], moment: dt.datetime) -> Offer:
+    """The offer-first rule, in one place: ``claim`` enforces it and the console's queue shows it.
+
+    Only a conversation waiting in the queue is offered first; a ticket was already promised contact
+    later and is anyone's. No online speaker, or the window over: anyone may claim at once.
+    """
+    speakers = tuple(h for h in online if h.municipality == handoff.municipality and h.speaks(handoff.language))
+    waited = moment - aware(handoff.queued_at) if handoff.queued_at is not None else OFFER_FIRST
+    return Offer(speakers, first=handoff.status == Status.WAITING and bool(speakers) and waited < OFFER_FIRST)
+
+
 class Desk:
     def __init__(self, handoffs: HandoffStore, intake: Intake, events: Events, outbox: Outbox,
                  clock: Callable[[], Any] = now) -> None:
@@ -94,10 +143,26 @@ class Desk:
         if handoff.status != Status.ACTIVE or (handoff.host_id != host.id and not host.is_admin):
             raise NotHeld()
 
+    async def offers(self, waiting: Sequence[Handoff]) -> dict[int, Offer]:
+        """Each handoff's offer now, asking who is online once per municipality."""
+        online = {place: await self.intake.hosts.online(place) for place in {h.municipality for h in waiting}}
+        moment = self.clock()
+        return {h.id: offer(h, online[h.municipality], moment) for h in waiting}
+
     async def claim(self, handoff: Handoff, host: Host) -> Handoff:
-        """The host takes the conversation; the person is told who joined, the queue moves up."""
+        """The host takes the conversation; the person is told who joined, the queue moves up.
+
+        Refused with ``OfferedFirst`` while the conversation is offered first to hosts who speak the
+        person's language and this host does not. Whether the host speaks it is stored with the claim
+        (``language_match``, counted by the analytics).
+        """
+        if handoff.status == Status.WAITING:
+            (found,) = (await self.offers([handoff])).values()
+            if found.refuses(host, handoff.language):
+                raise OfferedFirst(handoff.language)
         claimed = await self.handoffs.transition(handoff.id, (Status.WAITING, Status.TICKET), status=Status.ACTIVE,
-                                                 host_id=host.id, claimed_at=self.clock())
+                                                 host_id=host.id, claimed_at=self.clock(),
+                                                 language_match=host.speaks(handoff.language))
         if claimed is None:
             raise NotWaiting()
         handoff = claimed

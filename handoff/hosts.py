@@ -1,22 +1,29 @@
 """Console accounts (hosts, editors, admins): passwords hashed with Argon2id, who is online, whom to e-mail.
 
 Accounts are created by an operator's command (``python -m app hosts add``), never through the web.
-What each role may do is ``handoff.roles``'.
+What each role may do is ``handoff.roles``'. A host's profile — the languages they speak and a
+video-meeting link — is theirs to edit in the console (``set_profile``); the languages decide to
+whom a waiting conversation is offered first (``handoff.desk``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import HttpUrl, TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 import municipalities
 from base.clock import now
+from base.definitions import LANGUAGES
 from base.workers import off_loop
 from handoff.roles import Role, may_edit, may_host, may_view_figures
 from storage.schema import hosts
@@ -25,6 +32,9 @@ from storage.store import Store
 #: A host counts as online while their console has been in touch within this time.
 ONLINE_WINDOW = dt.timedelta(seconds=90)
 MIN_PASSWORD = 12
+#: The longest meeting link kept (the column's size).
+MAX_LINK = 500
+_URL = TypeAdapter(HttpUrl)
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 
@@ -49,6 +59,13 @@ class Host:
     first_name: str
     municipality: str | None
     role: Role = Role.HOST
+    #: The languages the host speaks, in the order of ``LANGUAGES``.
+    languages: tuple[str, ...] = ()
+    #: A video-meeting link for booked meetings (https), None when not set.
+    meeting_link: str | None = None
+
+    def speaks(self, language: str) -> bool:
+        return language in self.languages
 
     @property
     def is_admin(self) -> bool:
@@ -73,7 +90,58 @@ class Host:
 
 def _host(row: dict) -> Host:
     return Host(id=row["id"], email=row["email"], first_name=row["first_name"], municipality=row["municipality"],
-                role=Role(row["role"]))
+                role=Role(row["role"]), languages=tuple(row.get("languages") or ()),
+                meeting_link=row.get("meeting_link"))
+
+
+class InvalidProfile(ValueError):
+    """What is wrong with a profile, per field (``languages``, ``meeting_link``) as a problem code the
+    console shows in the host's language (``profile_problem_<code>`` in the hosts' catalogs)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {problem.replace('_', ' ')}" for field, problem in problems.items()))
+
+
+def _languages_problem(languages: Iterable[str]) -> tuple[tuple[str, ...], str | None]:
+    """The languages in the assistant's order without repeats, or the problem with them."""
+    wanted = {language.strip().lower() for language in languages if language.strip()}
+    if wanted - set(LANGUAGES):
+        return (), "unknown_language"
+    return tuple(language for language in LANGUAGES if language in wanted), None
+
+
+def _link_problem(raw: str | None) -> tuple[str | None, str | None]:
+    """The link as it will be stored, or the problem with it.
+
+    Hosts hand this link to newcomers, so only a plain https address of a named site passes: no
+    ``javascript:``/``data:``/``http:``, no bare IP address or single-label host (``localhost``,
+    an intranet name a newcomer cannot reach), and no ``user@`` part, which makes a link read as
+    another site than the one it opens. Parsing is pydantic's (the WHATWG URL rules), not ours.
+    """
+    link = (raw or "").strip()
+    if not link:
+        return None, None
+    if len(link) > MAX_LINK:
+        return None, "too_long"
+    if not link.isprintable():  # the URL rules would silently drop a newline or a tab inside it
+        return None, "not_a_link"
+    if urlsplit(link).scheme.lower() != "https":
+        return None, "not_https"
+    try:
+        url = _URL.validate_python(link)
+    except ValidationError:
+        return None, "not_a_link"
+    host = url.host or ""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return None, "no_host_name"
+    except ValueError:
+        pass
+    if "." not in host.strip(".") or url.username or url.password:
+        return None, "no_host_name"
+    stored = str(url)
+    return (stored, None) if len(stored) <= MAX_LINK else (None, "too_long")
 
 
 class HostStore:
@@ -81,16 +149,19 @@ class HostStore:
         self.engine = store.engine
 
     async def add(self, email: str, first_name: str, password: str, municipality: str | None,
-                  role: Role = Role.HOST) -> Host:
+                  role: Role = Role.HOST, languages: Iterable[str] = ()) -> Host:
         if len(password) < MIN_PASSWORD:
             raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
         if not role.regional and municipality not in municipalities.load_all():
             raise ValueError(f"unknown municipality {municipality!r}")
+        spoken, problem = _languages_problem(languages)
+        if problem:
+            raise InvalidProfile({"languages": problem})
         try:
             async with self.engine.begin() as connection:
                 await connection.execute(hosts.insert().values(
                     email=email.strip().lower(), first_name=first_name.strip(), role=role.value,
-                    municipality=None if role.regional else municipality,
+                    municipality=None if role.regional else municipality, languages=list(spoken),
                     password_hash=await off_loop(_hasher.hash, password), created_at=now()))
         except IntegrityError:
             raise ValueError(f"a host with e-mail {email} exists already") from None
@@ -122,6 +193,23 @@ class HostStore:
         if not await off_loop(_verify, stored, password) or row is None:
             return None
         return _host(dict(row))
+
+    async def set_profile(self, host_id: int, languages: Iterable[str], meeting_link: str | None) -> Host:
+        """Store what the host speaks and their meeting link, both checked first (``InvalidProfile``
+        names every field at fault; nothing is stored then). An empty link removes it."""
+        spoken, language_problem = _languages_problem(languages)
+        link, link_problem = _link_problem(meeting_link)
+        problems = {field: problem for field, problem in (("languages", language_problem),
+                                                           ("meeting_link", link_problem)) if problem}
+        if problems:
+            raise InvalidProfile(problems)
+        async with self.engine.begin() as connection:
+            result = await connection.execute(update(hosts).where(hosts.c.id == host_id).values(
+                languages=list(spoken), meeting_link=link))
+        found = await self.get(host_id) if result.rowcount == 1 else None
+        if found is None:
+            raise LookupError(f"no account {host_id}")
+        return found
 
     async def touch(self, host_id: int) -> None:
         async with self.engine.begin() as connection:

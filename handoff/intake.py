@@ -14,24 +14,23 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
-
 import municipalities
 from base.catalog import text
 from base.clock import now
-from base.definitions import MAX_MESSAGE_CHARS
+from base.dates import when
 from base.messages import BotMessage, Button, HandoffReason, Meta
 from base.workers import off_loop
+from handoff.contact import find_email, find_phone
 from handoff.hosts import HostStore
-from handoff.privacy import find, labels, mask
+from handoff.privacy import labels, mask
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status, Step
 from handoff.texts import STORAGE_LANGUAGE
 
+#: The button after a ticket that starts booking a meeting (``handoff.meetings.flow.START``).
+MEETING_START = "/meeting_start"
 #: Button payloads of the intake (the gateway never forwards them to Rasa).
 PAYLOAD = "/handoff_"
 CANCEL, YES, NO = f"{PAYLOAD}cancel", f"{PAYLOAD}yes", f"{PAYLOAD}no"
-WEEKDAY_KEYS = ("weekday_mon", "weekday_tue", "weekday_wed", "weekday_thu", "weekday_fri", "weekday_sat",
-                "weekday_sun")
 
 
 def _message(language: str, key: str, handoff: Handoff | None = None, buttons: tuple[Button, ...] = (),
@@ -43,24 +42,6 @@ def _message(language: str, key: str, handoff: Handoff | None = None, buttons: t
 
 def _consent_buttons(language: str) -> tuple[Button, ...]:
     return (Button(text(language, "handoff_yes"), YES), Button(text(language, "handoff_no"), NO))
-
-
-def find_phone(raw: str) -> str | None:
-    """A phone number in the text, in E.164; Swedish numbers may be written without +46."""
-    for match in phonenumbers.PhoneNumberMatcher(raw, "SE"):
-        if phonenumbers.is_valid_number(match.number):
-            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-    return None
-
-
-def find_email(raw: str) -> str | None:
-    """An e-mail address in the text, in any script (the masking recognises the same, so the contact
-    a person gives for the handoff is the one kept visible for the host)."""
-    return next((raw[span.start:span.end] for span in find(raw[:MAX_MESSAGE_CHARS]) if span.kind == "email"), None)
-
-
-def format_opening(moment: dt.datetime, language: str) -> str:
-    return f"{text(language, WEEKDAY_KEYS[moment.weekday()])} {moment:%H:%M}"
 
 
 class Intake:
@@ -152,10 +133,12 @@ class Intake:
                                              queued_at=moment, ticket=True)
         opening = place.office_hours.next_opening(moment)
         how = text(lang, f"handoff_by_{handoff.contact_method}", contact=handoff.contact_value or "")
+        # A ticket's last word: the person may book a meeting with a host instead of waiting (handoff.meetings).
+        meeting = (Button(text(lang, "meeting_offer_button"), MEETING_START),)
         if opening is None or opening <= moment + dt.timedelta(minutes=1):  # open, but nobody online
-            return [_message(lang, "handoff_ticket_no_hours", handoff, how=how, municipality_name=place.name)]
-        return [_message(lang, "handoff_ticket", handoff, how=how, municipality_name=place.name,
-                         opening=format_opening(opening, lang))]
+            return [_message(lang, "handoff_ticket_no_hours", handoff, meeting, how=how, municipality_name=place.name)]
+        return [_message(lang, "handoff_ticket", handoff, meeting, how=how, municipality_name=place.name,
+                         opening=when(opening, lang))]
 
     async def position_message(self, handoff: Handoff) -> BotMessage:
         """The person's place in the queue and, when there is history to go on, the usual wait."""

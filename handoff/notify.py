@@ -36,7 +36,8 @@ class SmtpSettings:
     starttls: bool = False
 
 
-def _send(settings: SmtpSettings, message: EmailMessage) -> None:
+def send_mail(settings: SmtpSettings, message: EmailMessage) -> None:
+    """One e-mail through the configured server (blocking: call it in a worker thread)."""
     with smtplib.SMTP(settings.host, settings.port, timeout=15) as smtp:
         if settings.starttls:
             smtp.starttls()
@@ -94,4 +95,4 @@ class Notifier:
         message.set_content(t["mail_body"].format(
             reason=t[f"reason_{handoff.reason}"], language=handoff.language, channel=handoff.channel, need=need,
             link=f"{self.console_url}/console/handoffs/{handoff.id}"))
-        await asyncio.to_thread(_send, self.settings, message)
+        await asyncio.to_thread(send_mail, self.settings, message)

@@ -80,6 +80,7 @@ class Handoff:
     closed_at: dt.datetime | None
     note: str | None
     ticket: bool = False  # submitted as a ticket (nobody could answer at once), whatever came later
+    language_match: bool | None = None  # None until claimed; then whether the host speaks the language
 
 
 def _handoff(row: Any) -> Handoff:

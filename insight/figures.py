@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 import municipalities
+from base.definitions import LANGUAGES
 from base.messages import Author
 from storage.schema import conversations, handoffs, messages, ratings
 from storage.store import Store, aware
@@ -138,6 +139,9 @@ async def figures(store: Store, period: Period, scope: Collection[str] | None) -
              for h in confirmed if h["claimed_at"] and h["queued_at"] and not h["ticket"]]
     tickets = [h for h in confirmed if h["ticket"]]
     in_time = sum(1 for h in tickets if _answered_in_time(h))
+    # Claimed since hosts declare their languages (revision 0007); older claims are unknown, not "no".
+    claimed = [h for h in confirmed if h["claimed_at"] is not None and h["language_match"] is not None]
+    matched = sum(1 for h in claimed if h["language_match"])
 
     per_day = Series("per_day", ("day", "conversations", "messages"),
                      [(day.isoformat(), str(len(per_day_conversations[day])), str(per_day_messages[day]))
@@ -161,6 +165,7 @@ async def figures(store: Store, period: Period, scope: Collection[str] | None) -
             "satisfaction_languages": _averaged(rated, "language", "satisfaction_languages"),
             "satisfaction_topics": _averaged(rated, "topic", "satisfaction_topics"),
             "satisfaction_municipalities": _averaged(rated, "municipality", "satisfaction_municipalities"),
+            "language_match": _matched(claimed),
         },
         summary={
             "conversations": len(active),
@@ -172,6 +177,9 @@ async def figures(store: Store, period: Period, scope: Collection[str] | None) -
             "tickets_in_time": in_time,
             "ratings": len(rated),
             "mean_rating": round(statistics.fmean(r.score for r in rated), 2) if rated else None,
+            "language_claimed": len(claimed),
+            "language_matched": matched,
+            "language_match_share": round(matched / len(claimed), 2) if claimed else None,
         },
     )
 
@@ -184,6 +192,17 @@ def _averaged(rated: Collection, key: str, name: str) -> Series:
     return Series(name, ("label", "mean", "ratings"),
                   [(label, f"{statistics.fmean(scores):.2f}", str(len(scores)))
                    for label, scores in sorted(groups.items())])
+
+
+def _matched(claimed: Collection) -> Series:
+    """Per person's language: the share of claimed handoffs whose host speaks it, how many, of how many."""
+    groups: dict[str, list[bool]] = {}
+    for handoff in claimed:
+        groups.setdefault(handoff["language"], []).append(bool(handoff["language_match"]))
+    order = [language for language in LANGUAGES if language in groups] + sorted(set(groups) - set(LANGUAGES))
+    return Series("language_match", ("label", "share", "matched", "claimed"),
+                  [(language, f"{sum(groups[language]) / len(groups[language]):.2f}", str(sum(groups[language])),
+                    str(len(groups[language]))) for language in order])
 
 
 def _answered_in_time(handoff: dict) -> bool:

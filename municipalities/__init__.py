@@ -20,9 +20,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
 from base.definitions import LANGUAGES
+from municipalities import calendar
 
 CONFIG_DIR = Path(__file__).resolve().parent
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Days ``next_opening`` searches, before adding a municipality's own closed days.
+LOOKAHEAD_DAYS = 21
 
 
 class HostContact(BaseModel):
@@ -48,12 +51,19 @@ class HostContact(BaseModel):
 
 
 class OfficeHours(BaseModel):
-    """When hosts are staffed, in the municipality's time zone. Set by the municipality."""
+    """When hosts are staffed, in the municipality's time zone. Set by the municipality.
+
+    ``days`` gives the usual hours of each staffed weekday; Swedish public holidays, midsummer eve,
+    Christmas Eve and New Year's Eve are closed and the usual half-days end at noon
+    (:mod:`municipalities.calendar`), and ``closed`` lists the municipality's own extra closed days.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     timezone: str = "Europe/Stockholm"
     days: dict[str, str]
+    #: Local dates the hosts do not work beyond the national holidays (e.g. a "klämdag" or staff day).
+    closed: list[dt.date] = Field(default_factory=list)
 
     @field_validator("days")
     @classmethod
@@ -67,25 +77,35 @@ class OfficeHours(BaseModel):
                 raise ValueError(f"{day}: opening {start} is not before closing {end}")
         return value
 
-    def _span(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
-        span = self.days.get(WEEKDAYS[day.weekday()])
-        if span is None:
+    def span(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """The opening and closing on this local date, in the municipality's time zone; None when closed.
+
+        Holiday-aware: closed on Swedish holidays and the municipality's ``closed`` days, short on half-days.
+        """
+        usual = self.days.get(WEEKDAYS[day.weekday()])
+        if usual is None:
             return None
-        start, _, end = span.partition("-")
+        start, _, end = usual.partition("-")
+        hours = calendar.hours_on(day, dt.time.fromisoformat(start), dt.time.fromisoformat(end), self.closed)
+        if hours is None:
+            return None
         zone = ZoneInfo(self.timezone)
-        return (dt.datetime.combine(day, dt.time.fromisoformat(start), zone),
-                dt.datetime.combine(day, dt.time.fromisoformat(end), zone))
+        return dt.datetime.combine(day, hours[0], zone), dt.datetime.combine(day, hours[1], zone)
 
     def is_open(self, at: dt.datetime) -> bool:
         local = at.astimezone(ZoneInfo(self.timezone))
-        span = self._span(local.date())
+        span = self.span(local.date())
         return span is not None and span[0] <= local < span[1]
 
     def next_opening(self, at: dt.datetime) -> dt.datetime | None:
-        """When hosts are next staffed (now, if open), in the municipality's time zone."""
+        """When hosts are next staffed (now, if open), in the municipality's time zone.
+
+        Looks three weeks ahead (Christmas, New Year and Epiphany with their weekends fit), plus one
+        day for each of the municipality's own closed days, so a long local closure is also crossed.
+        """
         local = at.astimezone(ZoneInfo(self.timezone))
-        for offset in range(8):
-            span = self._span(local.date() + dt.timedelta(days=offset))
+        for offset in range(LOOKAHEAD_DAYS + len(self.closed)):
+            span = self.span(local.date() + dt.timedelta(days=offset))
             if span is not None and local < span[1]:
                 return max(span[0], local)
         return None
@@ -95,7 +115,7 @@ class OfficeHours(BaseModel):
         opening = self.next_opening(at)
         if opening is None:
             return None
-        span = self._span(opening.date())
+        span = self.span(opening.date())
         return span[1] if span is not None else None
 
 

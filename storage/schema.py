@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -86,6 +87,8 @@ handoffs = Table(
     Column("note", Text),
     # Submitted when no host could answer at once: the person was promised contact later (insight.figures).
     Column("ticket", Boolean, nullable=False, default=False),
+    # None until a host claims it; then whether that host speaks the person's language (handoff.desk).
+    Column("language_match", Boolean),
 )
 
 #: Satisfaction asked at the end of a conversation (insight.satisfaction). Not bound to the
@@ -138,6 +141,8 @@ hosts = Table(
     Column("password_hash", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True)),
+    Column("languages", JSON),  # the language codes the host speaks (base.definitions.LANGUAGES); None: none set
+    Column("meeting_link", String(500)),  # the host's video-meeting link (https only, handoff.hosts)
 )
 
 #: Host console sessions: only the SHA-256 of the cookie's token is stored (console.auth).
@@ -148,4 +153,56 @@ host_sessions = Table(
     Column("host_id", Integer, nullable=False, index=True),
     Column("csrf", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+#: When a host holds first digital meetings: recurring weekly hours (handoff.meetings.availability).
+meeting_hours = Table(
+    "meeting_hours",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", Integer, ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("weekday", Integer, nullable=False),  # 0 Monday … 6 Sunday
+    Column("start", String(5), nullable=False),  # "HH:MM", the municipality's local time
+    Column("minutes", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: A day (or one slot of a day) a host does not hold meetings after all.
+meeting_exceptions = Table(
+    "meeting_exceptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", Integer, ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("day", Date, nullable=False),
+    Column("start", String(5)),  # None: the whole day
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Booked meetings, from the slot picked in the chat to the meeting (handoff.meetings.records).
+#: ``slot_key`` ("<host>@<start>") is unique while the meeting holds its slot and None once it lets go:
+#: the database, not a lock in one process, is what refuses a second booking of the same slot.
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(200), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("municipality", String(64), nullable=False, index=True),
+    Column("host_id", Integer, ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("language", String(8), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("minutes", Integer, nullable=False),
+    Column("status", String(12), nullable=False),  # handoff.meetings.records.MeetingStatus
+    Column("step", String(8)),  # what the chat asks next while the slot is held
+    Column("slot_key", String(80), unique=True),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+    Column("topic", Text),  # masked, like a handoff's need
+    Column("token_hash", String(64), unique=True),  # SHA-256 of the e-mail link's secret
+    Column("sequence", Integer, nullable=False, default=0),  # iCalendar SEQUENCE: each change sends a new one
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("booked_at", DateTime(timezone=True)),
+    Column("cancelled_at", DateTime(timezone=True)),
+    Column("cancelled_by", String(8)),  # "person" or "host"
+    Column("reminded_at", DateTime(timezone=True)),
 )

@@ -62,10 +62,10 @@ CONVERSATIONS: list[tuple[str, str, str, list[tuple[tuple[int, int, int], str, s
     ("whatsapp", "uk", PLACE, [
         (at(4, 8), "in", "person", None), (at(4, 8, 1), "out", "bot", _bot("utter_out_of_scope")),
     ], {"reason": "failed", "status": "resolved", "ticket": False, "queued_at": at(4, 8, 2),
-        "claimed_at": at(4, 8, 14), "closed_at": at(4, 9)}),
+        "claimed_at": at(4, 8, 14), "closed_at": at(4, 9), "language_match": True}),
     ("web", "ar", PLACE, [(at(4, 7), "in", "person", None)],  # 08:00 in Haparanda: the office day ends 16:00
      {"reason": "asked", "status": "resolved", "ticket": True, "queued_at": at(4, 7, 1),
-      "claimed_at": at(4, 14), "closed_at": at(4, 14, 30)}),
+      "claimed_at": at(4, 14), "closed_at": at(4, 14, 30), "language_match": False}),
     ("web", "sv", PLACE, [(at(4, 16), "in", "person", None)],  # 17:00: due by the close of Thursday, never taken up
      {"reason": "personal", "status": "ticket", "ticket": True, "queued_at": at(4, 16, 1), "claimed_at": None,
       "closed_at": None}),
@@ -82,7 +82,10 @@ def expected_per_day(monday: dt.date = FIRST) -> list[tuple[str, str, str]]:
 
 #: The figures of PLACE for the week's Monday to Wednesday, as a person would count them above.
 EXPECTED_SUMMARY = {"conversations": 5, "messages": 7, "handoffs": 3, "median_minutes_to_host": 12.0,
-                    "claimed_chats": 1, "tickets": 2, "tickets_in_time": 1, "ratings": 3, "mean_rating": 3.67}
+                    "claimed_chats": 1, "tickets": 2, "tickets_in_time": 1, "ratings": 3, "mean_rating": 3.67,
+                    "language_claimed": 2, "language_matched": 1, "language_match_share": 0.5}
+#: Claimed handoffs of PLACE by the person's language: share, claimed by a host who speaks it, claimed.
+EXPECTED_LANGUAGE_MATCH = [("uk", "1.00", "1", "1"), ("ar", "0.00", "0", "1")]
 EXPECTED_OUTCOMES = [("answered", "2", "0.25"), ("choices", "1", "0.12"), ("not_answered", "2", "0.25"),
                      ("handed", "3", "0.38")]
 

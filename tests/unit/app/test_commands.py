@@ -127,3 +127,18 @@ def test_hosts_add_refuses_a_second_account_and_a_short_password_without_printin
     assert "Not created: the password must have at least 12 characters" in short.stderr
     for result, password in ((first, PASSWORD), (again, PASSWORD + "2"), (short, "kort-lösen")):
         assert password not in result.stdout + result.stderr
+
+
+def test_hosts_add_records_the_languages_the_host_speaks_and_refuses_unknown_ones_before_the_password(
+        tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hosts.sqlite'}"
+    email = f"olena-{uuid.uuid4().hex[:6]}@boden.example"
+    result = _app("hosts", "add", "--email", email, "--name", "Olena", "--municipality", "boden",
+                  "--languages", "uk, PL,sv", DATABASE_URL=url, HOST_PASSWORD=PASSWORD)
+    assert result.stdout.strip() == f"Created host {email} (boden, speaks sv,pl,uk).", result.stderr
+    found, _ = _host(url, email, PASSWORD)
+    assert found is not None and found.languages == ("sv", "pl", "uk")
+    # No HOST_PASSWORD and no terminal: a usage error must come before the password prompt would.
+    unknown = _app("hosts", "add", "--email", "bo@boden.example", "--name", "Bo", "--municipality", "boden",
+                   "--languages", "sv,ru", DATABASE_URL=url, HOST_PASSWORD="")
+    assert unknown.returncode == 2 and "unknown language ru" in unknown.stderr

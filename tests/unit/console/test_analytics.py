@@ -23,6 +23,7 @@ def test_labels_come_from_the_hosts_catalog_where_there_is_one() -> None:
     assert label(sv, "topics", "housing") == sv["topic_housing"]
     assert label(sv, "outcomes", "handed") == "lämnade till en värd"
     assert label(sv, "languages", "pl") == "pl"  # a language code stays a code
+    assert label(sv, "language_match", "uk") == "ukrainska"  # …except where the figure is about the language
     assert label(sv, "topics", "nonexistent") == "nonexistent"
 
 

@@ -18,7 +18,17 @@ from argon2 import PasswordHasher
 import handoff.hosts
 from base.catalog import text
 from base.messages import Author, BotMessage, HandoffReason
-from handoff.desk import Desk, NotDelivered, NoTemplate, NotHeld, NotWaiting, Reach, WindowClosed
+from handoff.desk import (
+    OFFER_FIRST,
+    Desk,
+    NotDelivered,
+    NoTemplate,
+    NotHeld,
+    NotWaiting,
+    OfferedFirst,
+    Reach,
+    WindowClosed,
+)
 from handoff.events import Event, EventKind, Events
 from handoff.hosts import Host, HostStore
 from handoff.intake import Intake
@@ -65,16 +75,21 @@ class Office:
     def handoffs(self) -> HandoffStore:
         return self.desk.handoffs
 
-    async def host(self, municipality: str | None = "boden", name: str = "Anna", admin: bool = False) -> Host:
+    async def host(self, municipality: str | None = "boden", name: str = "Anna", admin: bool = False,
+                   languages: tuple[str, ...] = (), online: bool = False) -> Host:
         email = f"host-{uuid.uuid4().hex[:10]}@example.se"
-        return await self.desk.intake.hosts.add(email, name, PASSWORD, municipality, Role.ADMIN if admin else Role.HOST)
+        host = await self.desk.intake.hosts.add(email, name, PASSWORD, municipality,
+                                                Role.ADMIN if admin else Role.HOST, languages=languages)
+        if online:
+            await self.desk.intake.hosts.touch(host.id)  # as the console does on every request
+        return host
 
     async def handoff(self, status: Status, language: str = "sv", method: ContactMethod = ContactMethod.CHAT,
                       host: Host | None = None, contact: str | None = None,
-                      queued_at: dt.datetime | None = None) -> Handoff:
+                      queued_at: dt.datetime | None = None, municipality: str = "boden") -> Handoff:
         conversation_id = f"test:{uuid.uuid4().hex}"
-        await self.store.record_inbound(conversation_id, "web", "u", "boden", "hej", None)
-        started = await self.handoffs.start(conversation_id, "boden", "web", language, HandoffReason.ASKED)
+        await self.store.record_inbound(conversation_id, "web", "u", municipality, "hej", None)
+        started = await self.handoffs.start(conversation_id, municipality, "web", language, HandoffReason.ASKED)
         claimed = {"host_id": host.id, "claimed_at": CLOCK} if host else {}
         return await self.handoffs.change(started.id, status=status, step=None, consent=True, contact_method=method,
                                           contact_value=contact, queued_at=queued_at or dt.datetime.now(dt.UTC),
@@ -301,3 +316,98 @@ def test_resolving_a_chat_tells_the_person_who_closed_it(database_url: str) -> N
     assert resolved.status == Status.RESOLVED and resolved.note == "Svarat om förskola"
     assert [m.text for m in told] == [text("ar", "handoff_resolved", host_name="Anna")]
     assert told[0].meta.language == "ar"
+
+
+# Offered first to hosts who speak the person's language. These run in Kiruna, where no other test
+# of the desk has hosts online, so "who is online" is what each test sets up (the PostgreSQL test
+# database is shared by the session). The window is measured on the desk's clock; being online is real time.
+JUST_QUEUED = CLOCK - dt.timedelta(seconds=30)
+
+
+def test_a_host_who_speaks_the_language_claims_at_once_and_the_match_is_stored(database_url: str) -> None:
+    async def body(office: Office) -> tuple[Handoff, Host]:
+        olena = await office.host("kiruna", "Olena", languages=("sv", "uk"), online=True)
+        await office.host("kiruna", "Bert", languages=("sv",), online=True)
+        waiting = await office.handoff(Status.WAITING, language="uk", queued_at=JUST_QUEUED, municipality="kiruna")
+        await office.desk.claim(waiting, olena)
+        return await office.handoffs.get(waiting.id), olena
+
+    stored, olena = _run(database_url, body)
+    assert (stored.status, stored.host_id, stored.language_match) == (Status.ACTIVE, olena.id, True)
+
+
+def test_another_host_is_refused_inside_the_window_while_a_speaker_is_online(database_url: str) -> None:
+    async def body(office: Office) -> tuple[Handoff, str, list[BotMessage]]:
+        await office.host("kiruna", "Olena", languages=("uk",), online=True)
+        bert = await office.host("kiruna", "Bert", languages=("sv", "en"), online=True)
+        waiting = await office.handoff(Status.WAITING, language="uk", queued_at=JUST_QUEUED, municipality="kiruna")
+        with pytest.raises(OfferedFirst) as refused:
+            await office.desk.claim(waiting, bert)
+        return await office.handoffs.get(waiting.id), refused.value.reason, office.outbox.to(waiting)
+
+    stored, reason, told = _run(database_url, body)
+    assert (stored.status, stored.host_id, stored.language_match) == (Status.WAITING, None, None)
+    assert reason == "this conversation is offered first to hosts who speak Ukrainian"
+    assert told == []
+
+
+def test_anyone_claims_at_once_when_no_online_host_speaks_the_language(database_url: str) -> None:
+    async def body(office: Office) -> Handoff:
+        await office.host("kiruna", "Amira", languages=("ar",))  # speaks it, but her console is closed
+        await office.host("boden", "Samir", languages=("ar",), online=True)  # online, but for Boden
+        bert = await office.host("kiruna", "Bert", languages=("sv",), online=True)
+        waiting = await office.handoff(Status.WAITING, language="ar", queued_at=JUST_QUEUED, municipality="kiruna")
+        await office.desk.claim(waiting, bert)
+        return await office.handoffs.get(waiting.id)
+
+    stored = _run(database_url, body)
+    assert (stored.status, stored.language_match) == (Status.ACTIVE, False)
+
+
+def test_anyone_claims_once_the_window_is_over(database_url: str) -> None:
+    async def body(office: Office) -> tuple[Handoff, Handoff]:
+        await office.host("kiruna", "Olena", languages=("uk",), online=True)
+        bert = await office.host("kiruna", "Bert", languages=("sv",), online=True)
+        still = await office.handoff(Status.WAITING, language="uk", municipality="kiruna",
+                                     queued_at=CLOCK - OFFER_FIRST + dt.timedelta(seconds=1))
+        with pytest.raises(OfferedFirst):
+            await office.desk.claim(still, bert)
+        over = await office.handoff(Status.WAITING, language="uk", queued_at=CLOCK - OFFER_FIRST,
+                                    municipality="kiruna")
+        await office.desk.claim(over, bert)
+        return await office.handoffs.get(still.id), await office.handoffs.get(over.id)
+
+    still, over = _run(database_url, body)
+    assert still.status == Status.WAITING
+    assert (over.status, over.language_match) == (Status.ACTIVE, False)
+
+
+def test_a_ticket_is_not_offered_first(database_url: str) -> None:
+    """A ticket was promised contact later; whoever takes it up first is welcome."""
+    async def body(office: Office) -> Handoff:
+        await office.host("kiruna", "Olena", languages=("uk",), online=True)
+        bert = await office.host("kiruna", "Bert", languages=("sv",), online=True)
+        ticket = await office.handoff(Status.TICKET, language="uk", queued_at=JUST_QUEUED, municipality="kiruna")
+        await office.desk.claim(ticket, bert)
+        return await office.handoffs.get(ticket.id)
+
+    assert _run(database_url, body).status == Status.ACTIVE
+
+
+def test_the_queue_sees_the_same_offer_the_desk_enforces(database_url: str) -> None:
+    async def body(office: Office) -> tuple[dict, list[Host], list[Handoff]]:
+        olena = await office.host("kiruna", "Olena", languages=("uk", "pl"), online=True)
+        piotr = await office.host("kiruna", "Piotr", languages=("pl",), online=True)
+        bert = await office.host("kiruna", "Bert", languages=("sv",), online=True)
+        queue = [await office.handoff(Status.WAITING, language=lang, queued_at=when, municipality="kiruna")
+                 for lang, when in (("uk", JUST_QUEUED), ("pl", CLOCK - OFFER_FIRST), ("de", JUST_QUEUED))]
+        return await office.desk.offers(queue), [olena, piotr, bert], queue
+
+    offers, (olena, piotr, bert), (uk, pl, de) = _run(database_url, body)
+    speakers = {h.id for h in offers[uk.id].speakers}  # earlier tests' Olenas may be online too
+    assert olena.id in speakers and not {piotr.id, bert.id} & speakers and offers[uk.id].first
+    assert offers[uk.id].for_host(olena, "uk") and not offers[uk.id].for_host(bert, "uk")
+    assert offers[uk.id].refuses(bert, "uk") and not offers[uk.id].refuses(olena, "uk")
+    assert {olena.id, piotr.id} <= {h.id for h in offers[pl.id].speakers}
+    assert not offers[pl.id].first and not offers[pl.id].for_host(piotr, "pl")  # the window is over
+    assert offers[de.id].speakers == () and not offers[de.id].first

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 import handoff.hosts
-from handoff.hosts import ONLINE_WINDOW, HostStore
+from handoff.hosts import ONLINE_WINDOW, HostStore, InvalidProfile
 from handoff.roles import Role
 from storage.schema import hosts as hosts_table
 from storage.store import Store
@@ -164,3 +164,80 @@ def test_addresses_are_the_municipalitys_hosts_only(database_url: str) -> None:
     assert other not in addresses
     assert admin not in addresses
     assert editor not in addresses
+
+
+def test_a_host_added_with_languages_speaks_them_in_the_assistants_order(database_url: str) -> None:
+    async def body(hosts: HostStore, store: Store) -> tuple[Any, Any, list[Any]]:
+        added = await hosts.add(_email(), "Olena", PASSWORD, "boden", languages=["uk", " PL", "sv", "uk", ""])
+        await hosts.touch(added.id)
+        online = [h for h in await hosts.online("boden") if h.id == added.id]
+        return added, await hosts.get(added.id), online
+
+    added, found, online = _run(database_url, body)
+    assert added.languages == found.languages == ("sv", "pl", "uk")
+    assert online == [found] and found.speaks("uk") and not found.speaks("en")
+    assert found.meeting_link is None
+
+
+def test_an_account_with_an_unknown_language_is_refused(database_url: str) -> None:
+    email = _email()
+
+    async def body(hosts: HostStore, store: Store) -> Any:
+        with pytest.raises(InvalidProfile) as refused:
+            await hosts.add(email, "Anna", PASSWORD, "boden", languages=["sv", "klingon"])
+        assert refused.value.problems == {"languages": "unknown_language"}
+        return await hosts.by_email(email)
+
+    assert _run(database_url, body) is None
+
+
+def test_a_host_sets_languages_and_a_meeting_link_and_an_empty_link_removes_it(database_url: str) -> None:
+    async def body(hosts: HostStore, store: Store) -> tuple[Any, Any, Any]:
+        anna = await hosts.add(_email(), "Anna", PASSWORD, "boden", languages=["sv"])
+        first = await hosts.set_profile(anna.id, ["en", "de", "sv"], "  https://meet.example.se/boden-anna ")
+        stored = await hosts.get(anna.id)
+        cleared = await hosts.set_profile(anna.id, [], "")
+        return first, stored, cleared
+
+    first, stored, cleared = _run(database_url, body)
+    assert first == stored
+    assert (stored.languages, stored.meeting_link) == (("sv", "en", "de"), "https://meet.example.se/boden-anna")
+    assert (cleared.languages, cleared.meeting_link) == ((), None)
+
+
+@pytest.mark.parametrize(("link", "problem"), [
+    ("javascript:alert(document.cookie)", "not_https"),
+    ("JavaScript://meet.example.se/%0aalert(1)", "not_https"),
+    ("data:text/html,<script>alert(1)</script>", "not_https"),
+    ("http://meet.example.se/anna", "not_https"),
+    ("meet.example.se/anna", "not_https"),
+    ("https://", "not_a_link"),
+    ("https://meet example.se/", "not_a_link"),
+    ("https://meet.example.se/\nanna", "not_a_link"),
+    ("https://localhost/anna", "no_host_name"),
+    ("https://192.168.1.10/anna", "no_host_name"),
+    ("https://[::1]/anna", "no_host_name"),
+    ("https://anna@evil.example/", "no_host_name"),
+    ("https://meet.example.se/" + "a" * 500, "too_long"),
+])
+def test_a_meeting_link_must_be_https_to_a_named_site_and_not_too_long(
+        database_url: str, link: str, problem: str) -> None:
+    async def body(hosts: HostStore, store: Store) -> tuple[dict[str, str], Any]:
+        anna = await hosts.add(_email(), "Anna", PASSWORD, "boden", languages=["sv"])
+        with pytest.raises(InvalidProfile) as refused:
+            await hosts.set_profile(anna.id, ["sv", "pl"], link)
+        return refused.value.problems, await hosts.get(anna.id)
+
+    problems, unchanged = _run(database_url, body)
+    assert problems == {"meeting_link": problem}
+    assert (unchanged.languages, unchanged.meeting_link) == (("sv",), None)  # nothing stored
+
+
+def test_every_field_at_fault_is_named_at_once(database_url: str) -> None:
+    async def body(hosts: HostStore, store: Store) -> dict[str, str]:
+        anna = await hosts.add(_email(), "Anna", PASSWORD, "boden")
+        with pytest.raises(InvalidProfile) as refused:
+            await hosts.set_profile(anna.id, ["sv", "xx"], "ftp://files.example.se/")
+        return refused.value.problems
+
+    assert _run(database_url, body) == {"languages": "unknown_language", "meeting_link": "not_https"}

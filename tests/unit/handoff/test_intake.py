@@ -7,11 +7,16 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from base.catalog import text
+from base.dates import when
 from base.messages import BotMessage, HandoffReason
+from handoff.contact import find_phone
 from handoff.hosts import HostStore
-from handoff.intake import CANCEL, YES, Intake, find_phone
+from handoff.intake import CANCEL, YES, Intake
 from handoff.records import HandoffStore
 from storage.store import Store
 
@@ -56,7 +61,22 @@ def test_outside_office_hours_the_request_becomes_a_ticket_with_the_next_opening
     [reply] = _run(database_url, CLOSED, body)
     assert reply.meta.handoff_status == "ticket"
     how = text("sv", "handoff_by_phone", contact="+46701234567")
-    assert reply.text == text("sv", "handoff_ticket", municipality_name="Boden", how=how, opening="onsdag 08:00")
+    assert reply.text == text("sv", "handoff_ticket", municipality_name="Boden", how=how,
+                              opening="onsdag 25 november 08:00")
+
+
+def test_on_a_holiday_a_host_online_does_not_make_a_queue_the_ticket_names_the_day_hosts_are_back(
+        database_url: str) -> None:
+    christmas_eve = dt.datetime(2026, 12, 24, 9, 0, tzinfo=dt.UTC)  # Thursday 10:00 in Boden
+
+    async def body(intake: Intake, hosts: HostStore, store: Store) -> list[BotMessage]:
+        host = await hosts.add(f"{uuid.uuid4().hex[:8]}@boden.example", "Anna", "x" * 12, "boden")
+        await hosts.touch(host.id)
+        return await _through_intake(intake, store, ["/handoff_chat", "Om bostad", YES], language="en")
+
+    [reply] = _run(database_url, christmas_eve, body)
+    assert reply.meta.handoff_status == "ticket"
+    assert "Monday, December 28" in reply.text  # after Christmas Day, Boxing Day and the weekend
 
 
 def test_in_office_hours_with_a_host_online_the_person_is_queued(database_url: str) -> None:
@@ -107,3 +127,16 @@ def test_asking_something_else_instead_of_choosing_lets_the_offer_lapse(database
 
     answer, current = _run(database_url, OPEN, body)
     assert answer is None and current is None  # the bot answers the bus question instead
+
+
+@pytest.mark.parametrize(("language", "parts"), [
+    ("sv", ("måndag", "28 december", "08:00")),
+    ("en", ("Monday", "December 28", "8:00")),
+    ("de", ("Montag", "28. Dezember", "08:00")),
+    ("ar", ("الاثنين", "28 ديسمبر", "8:00")),
+])
+def test_the_opening_names_weekday_date_and_time_in_the_persons_language(language: str,
+                                                                         parts: tuple[str, ...]) -> None:
+    opening = when(dt.datetime(2026, 12, 28, 8, 0, tzinfo=ZoneInfo("Europe/Stockholm")), language)
+    assert all(part in opening for part in parts), opening
+    assert opening.index(parts[0]) < opening.index(parts[2])  # the day before the time

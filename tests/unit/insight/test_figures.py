@@ -12,6 +12,7 @@ from insight.figures import Figures, Period, figures
 from storage.store import Store
 from tests import figures_seed
 from tests.figures_seed import (
+    EXPECTED_LANGUAGE_MATCH,
     EXPECTED_OUTCOMES,
     EXPECTED_SATISFACTION,
     EXPECTED_SATISFACTION_LANGUAGES,
@@ -59,6 +60,7 @@ def test_a_municipalitys_figures_count_what_its_people_asked_and_how_it_went(dat
     assert series["satisfaction_languages"].rows == EXPECTED_SATISFACTION_LANGUAGES
     assert series["satisfaction_topics"].rows == [("housing", "5.00", "1"), ("schools", "2.00", "1"),
                                                   ("unknown", "4.00", "1")]
+    assert series["language_match"].rows == EXPECTED_LANGUAGE_MATCH  # the unclaimed ticket is not counted
 
 
 def test_the_region_counts_every_municipality_and_a_range_only_its_days(database_url: str) -> None:
@@ -77,3 +79,34 @@ def test_the_region_counts_every_municipality_and_a_range_only_its_days(database
 def test_a_period_must_not_end_before_it_starts() -> None:
     with pytest.raises(ValueError):
         Period(FIRST, FIRST - dt.timedelta(days=1))
+
+
+def test_claims_from_before_hosts_declared_languages_are_left_out_of_the_match(database_url: str) -> None:
+    """A handoff claimed before revision 0007 has no ``language_match``: unknown, so neither a match nor
+    a claim in that figure; the other municipality's claims are its own."""
+    from sqlalchemy import update
+
+    from storage.schema import handoffs
+
+    first, last = _week()
+
+    async def run() -> tuple[Figures, Figures]:
+        store = Store(database_url)
+        await store.create_schema()
+        try:
+            prefix = await figures_seed.seed(store, first)
+            async with store.engine.begin() as connection:
+                await connection.execute(update(handoffs).where(
+                    handoffs.c.conversation_id.like(f"%{prefix}%"), handoffs.c.language == "ar")
+                    .values(language_match=None))
+            return (await figures(store, Period(first, last), [PLACE]),
+                    await figures(store, Period(first, last), [OTHER]))
+        finally:
+            await store.close()
+
+    place, other = asyncio.run(run())
+    assert (place.summary["language_claimed"], place.summary["language_matched"],
+            place.summary["language_match_share"]) == (1, 1, 1.0)
+    assert place.series["language_match"].rows == [("uk", "1.00", "1", "1")]
+    assert (other.summary["language_claimed"], other.summary["language_match_share"]) == (0, None)
+    assert other.series["language_match"].rows == []

@@ -64,6 +64,9 @@ class OfficeHours(BaseModel):
     days: dict[str, str]
     #: Local dates the hosts do not work beyond the national holidays (e.g. a "klämdag" or staff day).
     closed: list[dt.date] = Field(default_factory=list)
+    #: Whether the Swedish holidays and half-days apply. A service staffed every day of the year
+    #: (and the test stack, whose hosts are "there" around the clock) sets it to false.
+    public_holidays: bool = True
 
     @field_validator("days")
     @classmethod
@@ -86,7 +89,11 @@ class OfficeHours(BaseModel):
         if usual is None:
             return None
         start, _, end = usual.partition("-")
-        hours = calendar.hours_on(day, dt.time.fromisoformat(start), dt.time.fromisoformat(end), self.closed)
+        opens, closes = dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+        if self.public_holidays:
+            hours = calendar.hours_on(day, opens, closes, self.closed)
+        else:
+            hours = None if day in self.closed else (opens, closes)
         if hours is None:
             return None
         zone = ZoneInfo(self.timezone)

@@ -114,3 +114,9 @@ def test_a_bad_closed_day_names_the_file_and_field(tmp_path: Path, bad: str) -> 
     with pytest.raises(municipalities.ConfigError, match=r"boden\.yml.*field 'office_hours\.closed\.0'"):
         municipalities.load_file(path)
 
+
+
+def test_a_service_staffed_on_holidays_opts_out_of_the_calendar_but_keeps_its_own_closed_days() -> None:
+    hours = OfficeHours(days={"thu": "08:00-16:00"}, public_holidays=False, closed=[dt.date(2026, 12, 31)])
+    assert hours.span(dt.date(2026, 12, 24)) is not None  # Christmas Eve, a Thursday
+    assert hours.span(dt.date(2026, 12, 31)) is None

@@ -29,6 +29,7 @@ from handoff.meetings.invitation import Mailer
 from handoff.meetings.records import MeetingStatus, MeetingStore
 from handoff.notify import SmtpSettings
 from storage.schema import hosts as hosts_table
+from storage.schema import meeting_hours
 from storage.store import Store
 from tests.conftest import Mailbox
 
@@ -56,6 +57,8 @@ def _run(database_url: str, mailbox: tuple[Mailbox, int], body: Callable[..., Aw
     async def main() -> Any:
         store = Store(database_url)
         await store.create_schema()
+        async with store.engine.begin() as connection:  # only this test's host holds meetings in Boden
+            await connection.execute(delete(meeting_hours))
         hosts = HostStore(store)
         tag = uuid.uuid4().hex[:8]
         host = await hosts.add(f"sara-{tag}@boden.example", "Sara", "a long password 123", "boden")

@@ -310,8 +310,8 @@ class Gateway:
                 return Route(intake_replies, Delivery.ANSWERED, Author.GATEWAY)
         last = await self.store.last_sent(conversation_id)  # what the person answers, if anything
         place = message.municipality or (known.municipality if known else None)
-        booked = await self.booking.step(conversation_id, place, (known.language if known else None) or "en",
-                                         _typed_choice(cleaned, last))
+        language = (last.message.meta.language if last else None) or (known.language if known else None) or "en"
+        booked = await self.booking.step(conversation_id, place, language, _typed_choice(cleaned, last))
         if booked is not None:
             return Route(booked, Delivery.ANSWERED, Author.GATEWAY)
         rated = await self._rating(cleaned, known, last)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -93,6 +94,22 @@ def test_a_console_on_one_process_hears_of_a_conversation_waiting_on_another(clu
     handed = next(e for e in events if e.get("type") in ("waiting", "ticket"))
     assert handed["municipality"] == "boden"
     assert handed["handoff_id"] == answer[-1]["custom"]["handoff_id"]
+
+
+def test_two_people_picking_one_meeting_time_on_two_processes_at_once_get_it_once(cluster: rig.Rig) -> None:
+    """The database's unique slot key, not a lock in one process, refuses the second booking."""
+    console, csrf = _console(_app(cluster, 0), cluster)
+    for weekday in range(5):
+        added = console.post("/console/meetings/hours", data={"csrf": csrf, "weekday": str(weekday),
+                                                              "start": "10:30", "minutes": "30"})
+        assert added.status_code == 303, added.text
+    people = [Chat(_app(cluster, number), "boden", "en") for number in (0, 1)]
+    offers = [person.send("/meeting_start")[-1] for person in people]
+    assert offers[0]["buttons"][0] == offers[1]["buttons"][0]  # both are offered the same first time
+    pick = offers[0]["buttons"][0]["payload"]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda person: person.send(pick)[-1]["custom"]["response"], people))
+    assert sorted(answers) == ["meeting_ask_email", "meeting_taken"]
 
 
 def test_four_faults_under_load_lose_nothing(cluster: rig.Rig) -> None:

@@ -315,3 +315,35 @@ def test_without_the_records_nothing_is_promised() -> None:
         return "answered"
 
     assert asyncio.run(main()) == "Unavailable"
+
+
+def test_a_meeting_request_is_followed_by_the_free_times_and_answered_without_rasa(database_url: str) -> None:
+    """Rasa recognises the wish; the gateway offers the times and takes the booking from there."""
+    from handoff.meetings.availability import Availability
+    from storage.schema import meeting_hours
+
+    calls: list[str] = []
+    user = uuid.uuid4().hex
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content)["message"])
+        return httpx.Response(200, json=[{"recipient_id": "x", "text": "Umówmy spotkanie.",
+                                          "custom": {"response": "utter_book_meeting", "language": "pl",
+                                                     "municipality": "boden"}}])
+
+    async def body(gateway: Gateway) -> tuple[list, list]:
+        async with gateway.store.engine.begin() as connection:
+            await connection.execute(meeting_hours.delete())  # only this test's host offers times
+        host = await gateway.intake.hosts.add(f"m-{user[:8]}@boden.example", "Ewa", "a long password 123", "boden")
+        for weekday in range(7):
+            await Availability(gateway.store).add_weekly(host.id, weekday, "10:00", 30)
+        offered = await gateway.handle(_inbound("Chcę umówić spotkanie", user=user))
+        picked = await gateway.handle(_inbound("1", user=user))  # typed: the first time
+        return offered, picked
+
+    offered, picked = _with_gateway(database_url, body, handler)
+    assert [reply.meta.response for reply in offered] == ["utter_book_meeting", "meeting_choose"]
+    assert offered[1].buttons and offered[1].meta.language == "pl"
+    assert picked[0].meta.response == "meeting_ask_email" and "Ewa" in picked[0].text
+    assert picked[0].meta.language == "pl"  # the language of the offer it answers
+    assert calls == ["Chcę umówić spotkanie"]  # the pick never reached Rasa

@@ -16,7 +16,7 @@ from base.dates import when
 from base.messages import BotMessage, HandoffReason
 from handoff.contact import find_phone
 from handoff.hosts import HostStore
-from handoff.intake import CANCEL, YES, Intake
+from handoff.intake import CANCEL, MEETING_START, YES, Intake
 from handoff.records import HandoffStore
 from storage.store import Store
 
@@ -63,6 +63,8 @@ def test_outside_office_hours_the_request_becomes_a_ticket_with_the_next_opening
     how = text("sv", "handoff_by_phone", contact="+46701234567")
     assert reply.text == text("sv", "handoff_ticket", municipality_name="Boden", how=how,
                               opening="onsdag 25 november 08:00")
+    # Rather than wait, the person may book a meeting with a host (handoff.meetings).
+    assert [(b.title, b.payload) for b in reply.buttons] == [(text("sv", "meeting_offer_button"), MEETING_START)]
 
 
 def test_on_a_holiday_a_host_online_does_not_make_a_queue_the_ticket_names_the_day_hosts_are_back(

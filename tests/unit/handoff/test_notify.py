@@ -50,7 +50,8 @@ class Office:
         return f"{self.console_url}/console/handoffs/{handoff.id}"
 
     def mails_about(self, handoff: Handoff) -> list[EmailMessage]:
-        return [m for m in list(self.box.messages) if self.link(handoff) in m.get_content().split()]
+        return [m for m in list(self.box.messages)
+                if self.link(handoff) in m.get_body(("plain",)).get_content().split()]
 
     async def mail_about(self, handoff: Handoff, timeout: float = 10) -> EmailMessage:
         deadline = time.monotonic() + timeout

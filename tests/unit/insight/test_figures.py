@@ -9,6 +9,7 @@ import random
 import pytest
 
 from insight.figures import Figures, Period, figures
+from municipalities import calendar
 from storage.store import Store
 from tests import figures_seed
 from tests.figures_seed import (
@@ -25,9 +26,13 @@ from tests.figures_seed import (
 
 
 def _week() -> tuple[dt.date, dt.date]:
-    """A Monday-to-Wednesday no other test seeded (the PostgreSQL test database is shared by the session)."""
-    monday = FIRST - dt.timedelta(weeks=random.randrange(1, 5000))
-    return monday, monday + dt.timedelta(days=2)
+    """A Monday-to-Wednesday no other test seeded (the PostgreSQL test database is shared by the session),
+    in an ordinary week: a holiday or half-day up to Thursday would move the tickets' promised answer."""
+    while True:
+        monday = FIRST - dt.timedelta(weeks=random.randrange(1, 5000))
+        days = [monday + dt.timedelta(days=offset) for offset in range(4)]
+        if not any(calendar.is_closed(day) or calendar.is_half_day(day) for day in days):
+            return monday, monday + dt.timedelta(days=2)
 
 
 def _figures(database_url: str, monday: dt.date, *asked: tuple[Period, list[str] | None]) -> list[Figures]:

@@ -150,7 +150,7 @@ class Booking:
     async def _candidates(self, slots: list[Slot], language: str) -> list[Host]:
         """Hosts free at that time, those who speak the person's language first."""
         found = [host for host in [await self.hosts.get(slot.host_id) for slot in slots] if host is not None]
-        return sorted(found, key=lambda host: language not in host.languages)
+        return sorted(found, key=lambda host: not host.speaks(language))
 
     async def _pick(self, conversation_id: str, municipality: str, language: str, starts: dt.datetime,
                     moving: int | None) -> list[BotMessage]:

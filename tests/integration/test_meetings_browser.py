@@ -16,7 +16,7 @@ from app.platforms import wait_for
 from app.stack import Stack
 from base.catalog import catalog, text
 from tests.conftest import Mailbox
-from tests.integration.conftest import Console, add_host
+from tests.integration.conftest import PASSWORD, Console, add_host
 from tests.integration.test_console_browser import _shots
 from tests.integration.test_web import _ask, _bot_messages
 
@@ -69,8 +69,19 @@ def test_a_polish_newcomer_books_a_meeting_in_the_widget_the_host_sees_it_and_th
     expect(confirmation).to_contain_text("Ewa")
     expect(confirmation).to_contain_text(person)
 
-    meetings_page = host.client.get("/console/meetings").text
-    assert person in meetings_page and "Szkoła dla syna i mieszkanie" in meetings_page
+    console = browser.new_context(locale="sv-SE", viewport={"width": 1200, "height": 900}).new_page()
+    console.goto(f"{stack.app_url}/console/login")
+    console.get_by_label("E-postadress").fill(host_email)
+    console.get_by_label("Lösenord").fill(PASSWORD)
+    console.get_by_role("button", name="Logga in").click()
+    console.get_by_role("link", name="Möten").click()
+    booked = console.locator("#upcoming tr[data-meeting]")
+    expect(booked).to_have_count(1)
+    expect(booked).to_contain_text(person)
+    expect(booked).to_contain_text("Szkoła dla syna i mieszkanie")
+    expect(booked).to_contain_text("polska")
+    console.screenshot(path=str(_shots(stack) / "console-meetings.png"), full_page=True)
+    console.context.close()
 
     def mails(to: str, method: str) -> list[email.message.EmailMessage]:
         return [m for m in mailbox[0].messages if m["To"] == to and any(

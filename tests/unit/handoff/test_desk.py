@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import update
 
 import handoff.hosts
 from base.catalog import text
@@ -34,6 +35,7 @@ from handoff.hosts import Host, HostStore
 from handoff.intake import Intake
 from handoff.records import ContactMethod, Handoff, HandoffStore, Status
 from handoff.roles import Role
+from storage.schema import hosts as hosts_table
 from storage.store import Store, aware
 
 CLOCK = dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.UTC)
@@ -100,6 +102,8 @@ def _run(database_url: str, body: Callable[[Office], Awaitable[Any]], outbox: Ou
     async def main() -> Any:
         store = Store(database_url)
         await store.create_schema()
+        async with store.engine.begin() as connection:  # hosts other tests left online must not be offered first
+            await connection.execute(update(hosts_table).values(last_seen_at=None))
         handoffs, events = HandoffStore(store), Events()
         intake = Intake(handoffs, HostStore(store), clock=lambda: CLOCK)
         box = outbox or Outbox()

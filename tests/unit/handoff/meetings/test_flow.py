@@ -227,3 +227,27 @@ def test_forged_or_stale_buttons_get_a_polite_answer(database_url: str, mailbox:
         assert replies[0].text
 
     _run(database_url, mailbox, body)
+
+
+def test_when_two_hosts_are_free_the_one_who_speaks_the_persons_language_gets_the_meeting(
+        database_url: str, mailbox: tuple[Mailbox, int]) -> None:
+    async def body(booking: Booking, sara: Host, store: Store) -> tuple[list[str], list[str]]:
+        olle = await booking.hosts.add(f"olle-{uuid.uuid4().hex[:6]}@boden.example", "Olle", "a long password 123",
+                                       "boden", languages=("sv", "uk"))
+        try:
+            await booking.availability.add_weekly(olle.id, 1, "10:00", 45)  # the same Tuesday time as Sara
+            names, firsts = {}, []
+            for language in ("uk", "pl"):  # both take the first time: two hosts are free then
+                conversation_id = await _conversation(store)
+                offer = (await _say(booking, conversation_id, START, language))[0]
+                firsts.append(offer.buttons[0].payload)
+                asked = (await _say(booking, conversation_id, offer.buttons[0].payload, language))[0]
+                names[language] = "Olle" if "Olle" in asked.text else "Sara"
+            return [names["uk"], names["pl"]], firsts
+        finally:
+            async with store.engine.begin() as connection:
+                await connection.execute(delete(hosts_table).where(hosts_table.c.id == olle.id))
+
+    names, firsts = _run(database_url, mailbox, body)
+    assert firsts[0] == firsts[1]
+    assert names == ["Olle", "Sara"]  # Olle speaks Ukrainian, Sara Polish

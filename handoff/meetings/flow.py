@@ -126,7 +126,7 @@ class Booking:
         if held is not None:
             language = held.language
         if said == START and municipality in municipalities.load_all():
-            return await self.offer(municipality, language)
+            return await self._booked_already(conversation_id, at) or await self.offer(municipality, language)
         if said == STOP:
             if held is not None:
                 await self.meetings.cancel(held.id, "person", at)
@@ -138,6 +138,8 @@ class Booking:
                 return await self.offer(municipality, language)
             if held is not None:  # picked another time while answering: the first one goes back
                 await self.meetings.cancel(held.id, "person", at)
+            if not moving and (already := await self._booked_already(conversation_id, at)):
+                return already
             return await self._pick(conversation_id, municipality, language, starts, _number(moving))
         if said.startswith((CANCEL, REBOOK)):
             return await self._change(conversation_id, language, said)
@@ -146,6 +148,15 @@ class Booking:
         if held is None:
             return None
         return await self._answer(held, said)
+
+    async def _booked_already(self, conversation_id: str, at: dt.datetime) -> list[BotMessage] | None:
+        """One upcoming meeting per conversation: asked again, the person gets theirs, to move or cancel.
+
+        Hosts' times are few; a conversation that could book every slot would leave none for others.
+        """
+        upcoming = await self.meetings.upcoming(conversation_id=conversation_id, since=at)
+        host = await self.hosts.get(upcoming[0].host_id) if upcoming else None
+        return [self._confirmation(upcoming[0], host, "meeting_booked")] if upcoming and host else None
 
     async def _candidates(self, slots: list[Slot], language: str) -> list[Host]:
         """Hosts free at that time, those who speak the person's language first."""

@@ -251,3 +251,21 @@ def test_when_two_hosts_are_free_the_one_who_speaks_the_persons_language_gets_th
     names, firsts = _run(database_url, mailbox, body)
     assert firsts[0] == firsts[1]
     assert names == ["Olle", "Sara"]  # Olle speaks Ukrainian, Sara Polish
+
+
+def test_a_conversation_holds_one_upcoming_meeting_and_asking_again_shows_it(database_url: str,
+                                                                            mailbox: tuple[Mailbox, int]) -> None:
+    async def body(booking: Booking, host: Host, store: Store) -> tuple[BotMessage, BotMessage, int]:
+        conversation_id = await _conversation(store)
+        offer = (await _say(booking, conversation_id, START))[0]
+        await _say(booking, conversation_id, offer.buttons[0].payload)
+        await _say(booking, conversation_id, "ewa@example.com")
+        await _say(booking, conversation_id, "Praca")
+        again = (await _say(booking, conversation_id, START))[0]
+        second_pick = (await _say(booking, conversation_id, offer.buttons[1].payload))[0]
+        return again, second_pick, len(await booking.meetings.upcoming(conversation_id=conversation_id,
+                                                                       since=MONDAY))
+
+    again, second_pick, booked = _run(database_url, mailbox, body)
+    assert again.meta.response == second_pick.meta.response == "meeting_booked"
+    assert "wtorek, 8 grudnia 10:00" in again.text and booked == 1

@@ -8,6 +8,7 @@ meetings: editors and regional accounts get a 404, as for anything that is not t
 
 # No `from __future__ import annotations` here: FastAPI reads the dependency annotations at declaration.
 
+from collections.abc import Awaitable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,7 +67,7 @@ def build_meetings_router(booking: Booking, outbox: Outbox, session_dependency: 
     async def meetings_page(request: Request, session: session_dependency, notice: str = "") -> HTMLResponse:
         return await show(request, session, notice=notice if notice in ("cancelled",) else None)
 
-    async def attempt(request: Request, session: Session, change: Any) -> Response:
+    async def attempt(request: Request, session: Session, change: Awaitable[None]) -> Response:
         try:
             await change
         except AvailabilityError as error:

@@ -286,6 +286,7 @@ class Gateway:
     async def _forget(self, message: Inbound, known: Conversation | None) -> list[BotMessage]:
         """The person asked to delete their conversation and confirmed: nothing of it is kept."""
         replies = [self._local_reply("utter_deleted", message, "", known)]
+        await self.booking.cancel_all(message.conversation_id)  # hosts hear of it before the records go
         await forget(self.store, [message.conversation_id], self.tracker)
         logger.info("Deleted conversation %s at the person's request", message.conversation_id)
         return replies

@@ -259,6 +259,12 @@ class Booking:
                 self._mail(Kind.CANCELLED, cancelled, host)
         return cancelled
 
+    async def cancel_all(self, conversation_id: str) -> int:
+        """Cancel the conversation's upcoming meetings (it is about to be deleted): the host is told
+        by e-mail rather than waiting for someone whose records are gone. How many were cancelled."""
+        upcoming = await self.meetings.upcoming(conversation_id=conversation_id, since=self.clock())
+        return sum([await self.cancel(meeting.id, "person") is not None for meeting in upcoming])
+
     async def cancel_by_host(self, meeting_id: int, host: Host, outbox: Outbox) -> Meeting | None:
         """A host cancels their own meeting; the person is told in their language, in the chat and by e-mail."""
         meeting = await self.meetings.get(meeting_id)

@@ -269,3 +269,21 @@ def test_a_conversation_holds_one_upcoming_meeting_and_asking_again_shows_it(dat
     again, second_pick, booked = _run(database_url, mailbox, body)
     assert again.meta.response == second_pick.meta.response == "meeting_booked"
     assert "wtorek, 8 grudnia 10:00" in again.text and booked == 1
+
+
+def test_a_deleted_conversation_cancels_its_meeting_and_the_host_gets_the_cancellation(
+        database_url: str, mailbox: tuple[Mailbox, int]) -> None:
+    async def body(booking: Booking, host: Host, store: Store) -> tuple[int, int, str]:
+        conversation_id = await _conversation(store)
+        offer = (await _say(booking, conversation_id, START))[0]
+        await _say(booking, conversation_id, offer.buttons[0].payload)
+        await _say(booking, conversation_id, "kasia@example.com")
+        await _say(booking, conversation_id, "Praca")
+        cancelled = await booking.cancel_all(conversation_id)
+        await booking.drain()
+        return cancelled, await booking.cancel_all(conversation_id), host.email
+
+    cancelled, again, host_email = _run(database_url, mailbox, body)
+    assert (cancelled, again) == (1, 0)
+    to_host = _mails_to(mailbox[0], host_email)
+    assert [_calendar(m)["METHOD"] for m in to_host] == ["REQUEST", "CANCEL"]

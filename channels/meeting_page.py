@@ -9,10 +9,8 @@ chat, so the page cannot book a slot that is taken or not offered.
 
 # No `from __future__ import annotations` here: FastAPI reads the route annotations at declaration.
 
-import datetime as dt
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,9 +21,9 @@ from base.catalog import text
 from base.clock import now
 from base.dates import when
 from handoff.meetings.flow import OFFERED, Booking
-from handoff.meetings.records import Meeting, MeetingStatus
+from handoff.meetings.invitation import local
+from handoff.meetings.records import Meeting, MeetingStatus, parse_slot_id, slot_id
 
-_MOMENT = "%Y%m%dT%H%MZ"
 NOTICES = ("cancelled", "moved", "taken")
 
 
@@ -39,11 +37,9 @@ def _page(token: str, meeting: Meeting, host_name: str, free: list[tuple[str, st
           status_code: int = 200) -> HTMLResponse:
     lang = meeting.language
     place = municipalities.load_all()[meeting.municipality]
-    zone = ZoneInfo(place.office_hours.timezone)
 
     def t(key: str) -> str:
-        return text(lang, key, host=host_name, municipality_name=place.name,
-                    when=when(meeting.starts_at.astimezone(zone), lang),
+        return text(lang, key, host=host_name, municipality_name=place.name, when=when(local(meeting), lang),
                     length=text(lang, "meeting_length", count=meeting.minutes))
 
     live = meeting.status == MeetingStatus.BOOKED and meeting.ends_at > now()
@@ -71,11 +67,11 @@ def build_router(booking: Booking) -> APIRouter:
     async def show(token: str, notice: str = "") -> HTMLResponse:
         meeting = await found(token)
         host = await booking.hosts.get(meeting.host_id)
-        zone = ZoneInfo(municipalities.load_all()[meeting.municipality].office_hours.timezone)
+        zone = municipalities.load_all()[meeting.municipality].office_hours.zone
         free: list[tuple[str, str]] = []
         if meeting.status == MeetingStatus.BOOKED:
             moments = [m for m in await booking.free(meeting.municipality) if m != meeting.starts_at][:OFFERED * 2]
-            free = [(f"{m.astimezone(dt.UTC):{_MOMENT}}", when(m.astimezone(zone), meeting.language)) for m in moments]
+            free = [(slot_id(m), when(m.astimezone(zone), meeting.language)) for m in moments]
         return _page(token, meeting, host.first_name if host else "", free, notice if notice in NOTICES else None)
 
     @router.post("/meetings/{token}/cancel")
@@ -88,10 +84,9 @@ def build_router(booking: Booking) -> APIRouter:
     async def move(token: str, request: Request) -> Response:
         await found(token)
         form = await request.form(max_fields=2)
-        try:
-            starts = dt.datetime.strptime(str(form.get("slot") or ""), _MOMENT).replace(tzinfo=dt.UTC)
-        except ValueError:
-            raise HTTPException(status_code=422, detail="Choose one of the times on the page.") from None
+        starts = parse_slot_id(str(form.get("slot") or ""))
+        if starts is None:
+            raise HTTPException(status_code=422, detail="Choose one of the times on the page.")
         moved = await booking.move_by_token(token, starts)
         return RedirectResponse(f"/meetings/{token}?notice={'moved' if moved else 'taken'}", status_code=303)
 

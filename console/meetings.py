@@ -10,7 +10,6 @@ meetings: editors and regional accounts get a 404, as for anything that is not t
 
 from collections.abc import Awaitable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -49,7 +48,7 @@ def build_meetings_router(booking: Booking, outbox: Outbox, session_dependency: 
                    notice: str | None = None) -> HTMLResponse:
         municipality = holder(session)
         place = municipalities.load_all()[municipality]
-        zone = ZoneInfo(place.office_hours.timezone)
+        zone = place.office_hours.zone
         language = host_language(request)
         host_id = session.host.id
         upcoming = await booking.meetings.upcoming(host_id=host_id, since=now())

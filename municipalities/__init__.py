@@ -80,6 +80,11 @@ class OfficeHours(BaseModel):
                 raise ValueError(f"{day}: opening {start} is not before closing {end}")
         return value
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The municipality's time zone, where its office and its meetings are."""
+        return ZoneInfo(self.timezone)
+
     def span(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
         """The opening and closing on this local date, in the municipality's time zone; None when closed.
 
@@ -96,11 +101,11 @@ class OfficeHours(BaseModel):
             hours = None if day in self.closed else (opens, closes)
         if hours is None:
             return None
-        zone = ZoneInfo(self.timezone)
+        zone = self.zone
         return dt.datetime.combine(day, hours[0], zone), dt.datetime.combine(day, hours[1], zone)
 
     def is_open(self, at: dt.datetime) -> bool:
-        local = at.astimezone(ZoneInfo(self.timezone))
+        local = at.astimezone(self.zone)
         span = self.span(local.date())
         return span is not None and span[0] <= local < span[1]
 
@@ -110,7 +115,7 @@ class OfficeHours(BaseModel):
         Looks three weeks ahead (Christmas, New Year and Epiphany with their weekends fit), plus one
         day for each of the municipality's own closed days, so a long local closure is also crossed.
         """
-        local = at.astimezone(ZoneInfo(self.timezone))
+        local = at.astimezone(self.zone)
         for offset in range(LOOKAHEAD_DAYS + len(self.closed)):
             span = self.span(local.date() + dt.timedelta(days=offset))
             if span is not None and local < span[1]:

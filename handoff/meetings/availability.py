@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
@@ -60,7 +59,7 @@ class Slot:
 def candidate_slots(place: municipalities.Municipality, weekly: list[WeeklyHours], exceptions: list[Exception_],
                     since: dt.datetime, until: dt.datetime) -> list[Slot]:
     """Every slot the hours give between two moments, less exceptions and closed office days, soonest first."""
-    zone = ZoneInfo(place.office_hours.timezone)
+    zone = place.office_hours.zone
     skipped_days = {(e.host_id, e.day) for e in exceptions if e.start is None}
     skipped_slots = {(e.host_id, e.day, e.start) for e in exceptions if e.start is not None}
     found: list[Slot] = []

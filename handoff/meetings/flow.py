@@ -31,7 +31,7 @@ from handoff.hosts import Host, HostStore
 from handoff.intake import MEETING_START
 from handoff.meetings.availability import Availability, Slot
 from handoff.meetings.invitation import Kind, Mailer, join_line, local
-from handoff.meetings.records import Meeting, MeetingStatus, MeetingStore, Step, slot_key
+from handoff.meetings.records import Meeting, MeetingStatus, MeetingStore, Step, parse_slot_id, slot_id, slot_key
 from handoff.privacy import labels, mask
 from handoff.texts import STORAGE_LANGUAGE
 
@@ -45,7 +45,6 @@ CANCEL = f"{PAYLOAD}cancel "  # + the meeting's id
 REBOOK = f"{PAYLOAD}rebook "  # + the meeting's id
 #: Free times offered at once (a chat's buttons, WhatsApp's list of ten at most).
 OFFERED = 5
-_MOMENT = "%Y%m%dT%H%MZ"
 
 
 class Outbox(Protocol):
@@ -62,13 +61,6 @@ def _message(language: str, key: str, buttons: tuple[Button, ...] = (), municipa
              **values: Any) -> BotMessage:
     return BotMessage(text=text(language, key, **values), buttons=buttons,
                       meta=Meta(language=language, response=key, municipality=municipality))
-
-
-def _parse_moment(raw: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.strptime(raw, _MOMENT).replace(tzinfo=dt.UTC)
-    except ValueError:
-        return None
 
 
 def _number(raw: str) -> int | None:
@@ -111,7 +103,7 @@ class Booking:
             return [BotMessage(text="\n\n".join(lines),
                                meta=Meta(language=language, response="meeting_no_slots", municipality=municipality))]
         suffix = f" {moving}" if moving is not None else ""
-        buttons = tuple(Button(when_short(moment, language), f"{PICK}{moment.astimezone(dt.UTC):{_MOMENT}}{suffix}")
+        buttons = tuple(Button(when_short(moment, language), f"{PICK}{slot_id(moment)}{suffix}")
                         for moment in free)
         buttons += (Button(text(language, "meeting_stop_button"), STOP),)
         return [_message(language, lead, buttons, municipality, municipality_name=place.name)]
@@ -133,7 +125,7 @@ class Booking:
             return [_message(language, "meeting_stopped")]
         if said.startswith(PICK) and municipality in municipalities.load_all():
             moment, _, moving = said[len(PICK):].partition(" ")
-            starts = _parse_moment(moment)
+            starts = parse_slot_id(moment)
             if starts is None:
                 return await self.offer(municipality, language)
             if held is not None:  # picked another time while answering: the first one goes back

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import StrEnum
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -43,8 +42,7 @@ class Kind(StrEnum):
 
 def local(meeting: Meeting) -> dt.datetime:
     """The meeting's start in the municipality's time zone, where it is held."""
-    zone = municipalities.load_all()[meeting.municipality].office_hours.timezone
-    return meeting.starts_at.astimezone(ZoneInfo(zone))
+    return meeting.starts_at.astimezone(municipalities.load_all()[meeting.municipality].office_hours.zone)
 
 
 def join_line(meeting: Meeting, host: Host, language: str) -> str:

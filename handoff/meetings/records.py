@@ -38,8 +38,24 @@ class Step(StrEnum):
     TOPIC = "topic"
 
 
+#: A slot's start as buttons, forms and keys carry it: UTC to the minute, e.g. "20261207T0800Z".
+_SLOT_ID = "%Y%m%dT%H%MZ"
+
+
+def slot_id(starts_at: dt.datetime) -> str:
+    return f"{starts_at.astimezone(dt.UTC):{_SLOT_ID}}"
+
+
+def parse_slot_id(raw: str) -> dt.datetime | None:
+    """The start a button or form sent back; None for anything else."""
+    try:
+        return dt.datetime.strptime(raw, _SLOT_ID).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
 def slot_key(host_id: int, starts_at: dt.datetime) -> str:
-    return f"{host_id}@{starts_at.astimezone(dt.UTC):%Y%m%dT%H%MZ}"
+    return f"{host_id}@{slot_id(starts_at)}"
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,13 @@ class Period:
 
     @property
     def start(self) -> dt.datetime:
-        return dt.datetime.combine(self.first, dt.time(), ZONE)
+        """In UTC, like every stored moment: SQLite keeps a datetime's clock time and drops its zone, so a
+        Stockholm midnight compared there would leave out the first hour (two in summer) of the day."""
+        return dt.datetime.combine(self.first, dt.time(), ZONE).astimezone(dt.UTC)
 
     @property
     def end(self) -> dt.datetime:
-        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), ZONE)
+        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), ZONE).astimezone(dt.UTC)
 
     def days(self) -> list[dt.date]:
         return [self.first + dt.timedelta(days=n) for n in range((self.last - self.first).days + 1)]

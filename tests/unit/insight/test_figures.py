@@ -115,3 +115,37 @@ def test_claims_from_before_hosts_declared_languages_are_left_out_of_the_match(d
     assert place.series["language_match"].rows == [("uk", "1.00", "1", "1")]
     assert (other.summary["language_claimed"], other.summary["language_match_share"]) == (0, None)
     assert other.series["language_match"].rows == []
+
+
+def test_the_first_hour_after_stockholms_midnight_counts_on_its_stockholm_day(database_url: str) -> None:
+    """23:30 UTC is already the next day in Stockholm, winter and summer: a rating and a question asked
+    then belong to that day on both databases (SQLite drops the zone of what it is given)."""
+    monday, _ = _week()
+    tuesday = monday + dt.timedelta(days=1)
+    late = dt.datetime.combine(monday, dt.time(23, 30), dt.UTC)
+    place = f"midnight-{random.randrange(10**9)}"
+
+    async def run() -> tuple[Figures, Figures]:
+        from storage.schema import conversations, messages, ratings
+
+        store = Store(database_url)
+        await store.create_schema()
+        try:
+            async with store.engine.begin() as connection:
+                await connection.execute(conversations.insert().values(
+                    id=f"web:{place}", channel="web", user_ref=place, municipality=place, language="sv",
+                    created_at=late, updated_at=late, last_inbound_at=late))
+                await connection.execute(messages.insert().values(
+                    conversation_id=f"web:{place}", direction="in", author="person", text="Hej?",
+                    status="answered", created_at=late))
+                await connection.execute(ratings.insert().values(
+                    conversation_id=None, municipality=place, language="sv", channel="web", topic=None,
+                    trigger="goodbye", score=4, asked_at=late, rated_at=late))
+            return (await figures(store, Period(monday, monday), [place]),
+                    await figures(store, Period(tuesday, tuesday), [place]))
+        finally:
+            await store.close()
+
+    on_monday, on_tuesday = asyncio.run(run())
+    assert on_tuesday.summary["conversations"] == 1 and on_tuesday.summary["mean_rating"] == 4.0
+    assert on_monday.summary["conversations"] == 0 and on_monday.summary["mean_rating"] is None

@@ -4,6 +4,9 @@
 
 A conversation is kept for its municipality's ``retention_days`` after its last message; one with
 no municipality (the person never said which) for the shortest period any municipality sets.
+A conversation with a booked meeting still to come is kept until the meeting has begun: deleting it
+would take the meeting, the person's e-mail link and the host's calendar entry's counterpart with it,
+and nobody would be told.
 The Rasa tracker store's events of those conversations are deleted too (SQLite or PostgreSQL), so
 nothing of what the person wrote remains, and expired console sessions go with them. The same
 deletion serves a person who asks the bot to forget them.
@@ -13,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 import municipalities
 from base.clock import now
-from storage.schema import conversations, handoffs, host_sessions, messages, ratings
+from handoff.meetings.records import MeetingStatus
+from storage.schema import conversations, handoffs, host_sessions, meetings, messages, ratings
 from storage.store import Store
 from storage.tracker import TrackerEvents
 
@@ -30,6 +34,7 @@ async def forget(store: Store, conversation_ids: list[str], tracker: TrackerEven
         # Explicit child deletes: SQLite connections without the foreign-key pragma would not cascade.
         await connection.execute(delete(handoffs).where(handoffs.c.conversation_id.in_(conversation_ids)))
         await connection.execute(delete(messages).where(messages.c.conversation_id.in_(conversation_ids)))
+        await connection.execute(delete(meetings).where(meetings.c.conversation_id.in_(conversation_ids)))
         # A rating keeps its score for the analytics, and loses the link and the person's own words.
         await connection.execute(update(ratings).where(ratings.c.conversation_id.in_(conversation_ids))
                                  .values(conversation_id=None, comment=None))
@@ -48,8 +53,10 @@ async def expired(store: Store, moment: dt.datetime) -> list[str]:
                   for mid, m in places.items()]
     conditions.append(conversations.c.municipality.is_(None)
                       & (conversations.c.updated_at < moment - dt.timedelta(days=shortest)))
+    upcoming = exists().where(meetings.c.conversation_id == conversations.c.id,
+                              meetings.c.status == MeetingStatus.BOOKED, meetings.c.starts_at > moment)
     async with store.engine.connect() as connection:
-        rows = (await connection.execute(select(conversations.c.id).where(or_(*conditions)))).all()
+        rows = (await connection.execute(select(conversations.c.id).where(or_(*conditions), ~upcoming))).all()
     return [row[0] for row in rows]
 
 

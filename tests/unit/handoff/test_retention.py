@@ -8,13 +8,16 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, delete, select, text, update
 
 import municipalities
 from base.messages import HandoffReason
+from handoff.hosts import HostStore
+from handoff.meetings.records import MeetingStatus, MeetingStore, Step
 from handoff.records import HandoffStore, Status
 from handoff.retention import run
-from storage.schema import conversations, host_sessions
+from storage.schema import conversations, host_sessions, meetings
+from storage.schema import hosts as hosts_table
 from storage.store import Store
 from storage.tracker import TrackerEvents
 
@@ -92,3 +95,43 @@ def test_expired_console_sessions_are_purged_and_live_ones_kept(database_url: st
         return left
 
     assert asyncio.run(main()) == [live]
+
+
+def test_a_conversation_with_a_meeting_to_come_is_kept_until_the_meeting_has_begun(database_url: str) -> None:
+    """Idle past its retention period, but booked for next week: deleting it would silently take the
+    meeting from the host's list and the person's link; once the meeting has begun, it goes."""
+    conversation_id = f"test:{uuid.uuid4().hex}"
+
+    async def main() -> tuple[list[int], list[int], list[int]]:
+        store = Store(database_url)
+        await store.create_schema()
+        host = await HostStore(store).add(f"h-{uuid.uuid4().hex[:8]}@boden.example", "Sara", "a long password 123",
+                                          "boden")
+        try:
+            await store.record_inbound(conversation_id, "test", "u", "boden", "Kan vi ses?", None)
+            later = dt.datetime.now(dt.UTC) + dt.timedelta(days=RETENTION, hours=1)
+            records = MeetingStore(store)
+            held = await records.hold(conversation_id, "boden", host.id, "sv", later + dt.timedelta(days=7), 30,
+                                      Step.EMAIL, dt.datetime.now(dt.UTC))
+            assert held is not None
+            await records.book(held.id, uuid.uuid4().hex, dt.datetime.now(dt.UTC))
+            tracker = None
+            meeting_ids = select(meetings.c.id).where(meetings.c.conversation_id == conversation_id,
+                                                      meetings.c.status == MeetingStatus.BOOKED)
+            found = []
+            for moment in (later, later + dt.timedelta(days=7, minutes=1)):
+                await run(store, tracker, moment=moment)
+                async with store.engine.connect() as connection:
+                    found.append([row[0] for row in await connection.execute(meeting_ids)])
+            async with store.engine.connect() as connection:
+                left = [row[0] for row in await connection.execute(
+                    select(conversations.c.id).where(conversations.c.id == conversation_id))]
+            return found[0], found[1], left
+        finally:
+            async with store.engine.begin() as connection:
+                await connection.execute(delete(hosts_table).where(hosts_table.c.id == host.id))
+            await store.close()
+
+    before, after, left = asyncio.run(main())
+    assert len(before) == 1, "kept while the meeting is to come"
+    assert after == [] and left == [], "deleted, meeting and all, once it has begun"

@@ -188,6 +188,13 @@ class Booking:
             email = find_email(said)
             if email is None:
                 return [_message(lang, "meeting_invalid_email", stop)]
+            if await self.meetings.upcoming(email=email, municipality=held.municipality, since=self.clock()):
+                # One upcoming meeting per address and municipality, whichever conversation booked it: a
+                # new chat (another device, another channel) must not hoard a second of the hosts' few
+                # times. The person moves or cancels theirs through the invitation's link; the reply
+                # does not say when, since whoever typed the address may not be its owner.
+                await self.meetings.cancel(held.id, "person", self.clock())
+                return [_message(lang, "meeting_email_booked_already", municipality=held.municipality)]
             step = Step.TOPIC if host.meeting_link else Step.PHONE
             await self.meetings.change(held.id, email=email, step=step)
             return [_message(lang, f"meeting_ask_{step}", stop, host=host.first_name)]

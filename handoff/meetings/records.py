@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.schema import meetings
@@ -174,14 +174,20 @@ class MeetingStore:
             return {row[0] for row in (await connection.execute(query)).all()}
 
     async def upcoming(self, *, host_id: int | None = None, conversation_id: str | None = None,
+                       email: str | None = None, municipality: str | None = None,
                        since: dt.datetime) -> list[Meeting]:
-        """Booked meetings that have not ended, soonest first: a host's, or one conversation's."""
+        """Booked meetings that have not ended, soonest first: a host's, one conversation's or one
+        e-mail address's (in any letter case), in any municipality or one."""
         query = select(meetings).where(meetings.c.status == MeetingStatus.BOOKED,
                                        meetings.c.starts_at >= since - dt.timedelta(hours=3))
         if host_id is not None:
             query = query.where(meetings.c.host_id == host_id)
         if conversation_id is not None:
             query = query.where(meetings.c.conversation_id == conversation_id)
+        if email is not None:
+            query = query.where(func.lower(meetings.c.email) == email.lower())
+        if municipality is not None:
+            query = query.where(meetings.c.municipality == municipality)
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query.order_by(meetings.c.starts_at))).mappings().all()
         return [m for m in map(_meeting, rows) if m.ends_at > since]

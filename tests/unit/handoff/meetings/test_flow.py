@@ -287,3 +287,25 @@ def test_a_deleted_conversation_cancels_its_meeting_and_the_host_gets_the_cancel
     assert (cancelled, again) == (1, 0)
     to_host = _mails_to(mailbox[0], host_email)
     assert [_calendar(m)["METHOD"] for m in to_host] == ["REQUEST", "CANCEL"]
+
+
+def test_a_second_chat_cannot_book_another_meeting_for_an_address_that_has_one(
+        database_url: str, mailbox: tuple[Mailbox, int]) -> None:
+    """A new chat is one click away, so the limit follows the e-mail address too: the second chat is told
+    (without the time, which whoever typed the address should not learn) and its picked time is free again."""
+    async def body(booking: Booking, host: Host, store: Store) -> tuple[BotMessage, list[str], list[str]]:
+        first, second = await _conversation(store), await _conversation(store)
+        offer = (await _say(booking, first, START))[0]
+        await _say(booking, first, offer.buttons[0].payload)
+        await _say(booking, first, "Ola.Nowak@Example.com")
+        await _say(booking, first, "Praca")
+        offer = (await _say(booking, second, START))[0]
+        await _say(booking, second, offer.buttons[0].payload)
+        refused = (await _say(booking, second, "ola.nowak@example.com"))[0]
+        after = (await _say(booking, second, START))[0]
+        return refused, [b.title for b in offer.buttons], [b.title for b in after.buttons]
+
+    refused, offered, after = _run(database_url, mailbox, body)
+    assert refused.meta.response == "meeting_email_booked_already"
+    assert refused.text == text("pl", "meeting_email_booked_already") and "13:00" not in refused.text
+    assert after == offered, "the time the second chat picked is offered again"

@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import municipalities
 
 #: The reply that offers a host, by the intent that asked for one.
-RESPONSES = {"emergency": "utter_emergency", "personal_case": "utter_personal_case"}
+RESPONSES = {"emergency": "utter_emergency", "personal_case": "utter_personal_case",
+             "book_meeting": "utter_book_meeting"}
 
 
 def offer_human(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str | None) -> list[dict[str, Any]]:
@@ -51,10 +52,4 @@ class ActionOfferMeeting(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        language = tracker.get_slot("language") or "en"
-        municipality = tracker.get_slot("municipality")
-        if municipality not in municipalities.load_all():
-            dispatcher.utter_message(response="utter_ask_municipality", language=language)
-            return []
-        dispatcher.utter_message(response="utter_book_meeting", municipality=municipality, language=language)
-        return []
+        return offer_human(dispatcher, tracker, "book_meeting")

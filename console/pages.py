@@ -7,6 +7,7 @@ details given for this very handoff; the person's pressed buttons read as their 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
@@ -84,3 +85,20 @@ def offered_first(host: Host, waiting: list[Handoff], offers: Mapping[int, Offer
     """The queue as this host sees it: conversations offered to them first (they speak the person's
     language) at the top, each part in its own order."""
     return sorted(waiting, key=lambda h: not offers[h.id].for_host(host, h.language))
+
+
+#: The longest a queue page stays as drawn while someone waits: its "minutes waiting" count by the minute.
+QUEUE_REFRESH = 60
+
+
+def refresh_in(offers: Mapping[int, Offer], moment: dt.datetime) -> int | None:
+    """Seconds until the queue page would look different without any event: an offer-first window
+    closes (the conversation becomes everyone's to claim) or a minute passes; None with nobody waiting
+    (``offers`` holds one offer per waiting conversation).
+
+    The console's websocket only announces changes someone made; these two come from the clock.
+    """
+    if not offers:
+        return None
+    ends = [offer.until for offer in offers.values() if offer.until is not None]
+    return min([QUEUE_REFRESH] + [max(1, math.ceil((end - moment).total_seconds())) for end in ends])

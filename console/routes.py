@@ -24,7 +24,16 @@ from console.faq import build_faq_router
 from console.live import live_updates
 from console.login import LoginGuard
 from console.meetings import build_meetings_router
-from console.pages import LANGUAGE_COOKIE, button_label, host_language, masker, minutes_since, offered_first, page
+from console.pages import (
+    LANGUAGE_COOKIE,
+    button_label,
+    host_language,
+    masker,
+    minutes_since,
+    offered_first,
+    page,
+    refresh_in,
+)
 from console.profile import build_profile_router
 from console.suggestions import suggestions
 from editing.drafts import Drafts
@@ -154,7 +163,8 @@ def build_router(services: ConsoleServices) -> APIRouter:
         language = host_language(request)
         return await asyncio.to_thread(page, request, "dashboard.html", session=session, rows=rows,
                                        places=municipalities.load_all(), minutes=minutes_since, topics=topics,
-                                       offers=offers, masked=lambda h, raw: masker(language, h)(raw))
+                                       offers=offers, masked=lambda h, raw: masker(language, h)(raw),
+                                       refresh=refresh_in(offers, desk.clock()))
 
     @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
     async def conversation(handoff_id: int, request: Request, session: HostSession) -> HTMLResponse:

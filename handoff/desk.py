@@ -103,6 +103,8 @@ class Offer:
     speakers: tuple[Host, ...]
     #: True while only those hosts may claim it (inside ``OFFER_FIRST``, and someone speaks it).
     first: bool
+    #: When the offer-first window closes and anyone may claim it; None when it is not (or no longer) open.
+    until: dt.datetime | None = None
 
     def for_host(self, host: Host, language: str) -> bool:
         """Offered to this host first: marked as theirs in the queue, and shown before the rest."""
@@ -120,7 +122,8 @@ def offer(handoff: Handoff, online: Sequence[Host], moment: dt.datetime) -> Offe
     """
     speakers = tuple(h for h in online if h.municipality == handoff.municipality and h.speaks(handoff.language))
     waited = moment - aware(handoff.queued_at) if handoff.queued_at is not None else OFFER_FIRST
-    return Offer(speakers, first=handoff.status == Status.WAITING and bool(speakers) and waited < OFFER_FIRST)
+    first = handoff.status == Status.WAITING and bool(speakers) and waited < OFFER_FIRST
+    return Offer(speakers, first=first, until=moment - waited + OFFER_FIRST if first else None)
 
 
 class Desk:

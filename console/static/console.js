@@ -25,6 +25,10 @@
       });
   }
 
+  // What the clock changes (an offer-first window closing, the minutes waiting) no event announces.
+  var refreshIn = Number(main.getAttribute("data-refresh-in"));
+  if (refreshIn > 0) setTimeout(function () { location.reload(); }, refreshIn * 1000);
+
   var scheme = location.protocol === "https:" ? "wss://" : "ws://";
   var socket = new WebSocket(scheme + location.host + "/console/ws");
   socket.onmessage = function (event) {

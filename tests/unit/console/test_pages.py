@@ -15,3 +15,20 @@ def test_counted_texts_take_the_plural_form_of_their_language() -> None:
     sv, en = host_texts("sv"), host_texts("en")
     assert [counted(sv, "sv", "gaps_in_municipalities", n) for n in (1, 2)] == ["1 kommun", "2 kommuner"]
     assert [counted(en, "en", "analytics_of_chats", n) for n in (1, 0)] == ["of 1 claimed chat", "of 0 claimed chats"]
+
+
+def test_a_queue_page_redraws_itself_when_an_offer_first_window_closes_or_a_minute_passes() -> None:
+    """Nothing announces these two changes over the websocket: the clock makes them."""
+    import datetime as dt
+
+    from console.pages import QUEUE_REFRESH, refresh_in
+    from handoff.desk import Offer
+
+    moment = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    closing = Offer((), first=True, until=moment + dt.timedelta(seconds=19.2))
+    anyones = Offer((), first=False)
+    assert refresh_in({1: closing, 2: anyones}, moment) == 20
+    assert refresh_in({2: anyones}, moment) == QUEUE_REFRESH  # the minutes waiting move on
+    late = Offer((), first=True, until=moment - dt.timedelta(seconds=1))
+    assert refresh_in({1: late}, moment) == 1  # never a reload loop at zero
+    assert refresh_in({}, moment) is None  # nothing waiting, nothing to redraw

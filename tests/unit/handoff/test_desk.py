@@ -415,3 +415,5 @@ def test_the_queue_sees_the_same_offer_the_desk_enforces(database_url: str) -> N
     assert {olena.id, piotr.id} <= {h.id for h in offers[pl.id].speakers}
     assert not offers[pl.id].first and not offers[pl.id].for_host(piotr, "pl")  # the window is over
     assert offers[de.id].speakers == () and not offers[de.id].first
+    assert offers[uk.id].until == JUST_QUEUED + OFFER_FIRST  # the queue page redraws itself then
+    assert offers[pl.id].until is None and offers[de.id].until is None

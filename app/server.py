@@ -111,8 +111,7 @@ def create_app(config: Settings | None = None) -> Any:
         await store.create_schema()
         await events.start()
         background = [asyncio.create_task(notifier.run())] if notifier else []
-        if mailer is not None:
-            background.append(asyncio.create_task(reminders.run(meetings, hosts, mailer)))
+        background.append(asyncio.create_task(reminders.run(meetings, hosts, mailer, gateway)))
         for adapter in adapters:
             await adapter.start()
 

@@ -63,6 +63,22 @@ def _message(language: str, key: str, buttons: tuple[Button, ...] = (), municipa
                       meta=Meta(language=language, response=key, municipality=municipality))
 
 
+def confirmation(meeting: Meeting, host: Host, key: str, mailed: bool) -> BotMessage:
+    """The meeting as the chat shows it (booked, moved, the reminder): when, with whom, how to join,
+    where the invitation went (when e-mail is on), and buttons to move or cancel it."""
+    lang = meeting.language
+    place = municipalities.load_all()[meeting.municipality]
+    lines = [text(lang, key, when=when(local(meeting), lang), host=host.first_name,
+                  length=text(lang, "meeting_length", count=meeting.minutes), municipality_name=place.name),
+             join_line(meeting, host, lang)]
+    if mailed and meeting.email:
+        lines.append(text(lang, "meeting_invitation_sent", email=meeting.email))
+    buttons = (Button(text(lang, "meeting_rebook_button"), f"{REBOOK}{meeting.id}"),
+               Button(text(lang, "meeting_cancel_button"), f"{CANCEL}{meeting.id}"))
+    return BotMessage(text="\n\n".join(lines), buttons=buttons,
+                      meta=Meta(language=lang, response=key, municipality=meeting.municipality))
+
+
 def _number(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
@@ -148,7 +164,9 @@ class Booking:
         """
         upcoming = await self.meetings.upcoming(conversation_id=conversation_id, since=at)
         host = await self.hosts.get(upcoming[0].host_id) if upcoming else None
-        return [self._confirmation(upcoming[0], host, "meeting_booked")] if upcoming and host else None
+        if not upcoming or host is None:
+            return None
+        return [confirmation(upcoming[0], host, "meeting_booked", self.mailer is not None)]
 
     async def _candidates(self, slots: list[Slot], language: str) -> list[Host]:
         """Hosts free at that time, those who speak the person's language first."""
@@ -210,26 +228,13 @@ class Booking:
         token = secrets.token_urlsafe(24)
         booked = await self.meetings.book(held.id, token_hash(token), self.clock())
         self._mail(Kind.BOOKED, booked, host, token)
-        return [self._confirmation(booked, host, "meeting_booked")]
-
-    def _confirmation(self, meeting: Meeting, host: Host, key: str) -> BotMessage:
-        lang = meeting.language
-        place = municipalities.load_all()[meeting.municipality]
-        lines = [text(lang, key, when=when(local(meeting), lang), host=host.first_name,
-                      length=text(lang, "meeting_length", count=meeting.minutes), municipality_name=place.name),
-                 join_line(meeting, host, lang)]
-        if self.mailer is not None and meeting.email:
-            lines.append(text(lang, "meeting_invitation_sent", email=meeting.email))
-        buttons = (Button(text(lang, "meeting_rebook_button"), f"{REBOOK}{meeting.id}"),
-                   Button(text(lang, "meeting_cancel_button"), f"{CANCEL}{meeting.id}"))
-        return BotMessage(text="\n\n".join(lines), buttons=buttons,
-                          meta=Meta(language=lang, response=key, municipality=meeting.municipality))
+        return [confirmation(booked, host, "meeting_booked", self.mailer is not None)]
 
     async def _moved(self, meeting: Meeting, host: Host) -> list[BotMessage]:
         token = secrets.token_urlsafe(24)  # a new link; the old e-mail's link stops working
         meeting = await self.meetings.change(meeting.id, token_hash=token_hash(token))
         self._mail(Kind.MOVED, meeting, host, token)
-        return [self._confirmation(meeting, host, "meeting_moved")]
+        return [confirmation(meeting, host, "meeting_moved", self.mailer is not None)]
 
     async def _change(self, conversation_id: str, language: str, said: str) -> list[BotMessage]:
         """Cancel or rebook from the confirmation's buttons (only this conversation's own meeting)."""

@@ -17,7 +17,7 @@ from handoff.desk import OFFER_FIRST
 from handoff.records import ContactMethod, HandoffStore, Status
 from handoff.texts import host_texts
 from storage.store import Store
-from tests.integration.conftest import PASSWORD, Console, add_host
+from tests.integration.conftest import PASSWORD, Console, add_host, own_address
 
 PLACE = "norsjo"
 SV = host_texts("sv")
@@ -54,7 +54,7 @@ def test_a_conversation_offered_to_a_speaker_first_becomes_everyones_on_an_open_
     need = f"Шукаю житло для сім'ї {suffix}"
     _waiting(stack, need, dt.datetime.now(dt.UTC) - OFFER_FIRST + dt.timedelta(seconds=8))
 
-    context = browser.new_context(locale="sv-SE")
+    context = browser.new_context(locale="sv-SE", extra_http_headers={"X-Forwarded-For": own_address()})
     console = context.new_page()
     console.goto(f"{stack.app_url}/console/login")
     console.get_by_label("E-postadress").fill(bert)

@@ -27,13 +27,7 @@ from app.platforms import telegram_text_update, whatsapp_webhook
 from app.stack import Stack
 from base.catalog import text as catalog_text
 from tests.conftest import TELEGRAM, WHATSAPP, Chat
-from tests.integration.conftest import PASSWORD, Console, add_host
-
-
-def _address() -> str:
-    suffix = uuid.uuid4().hex
-    return f"2001:db8::{suffix[:4]}:{suffix[4:8]}"
-
+from tests.integration.conftest import PASSWORD, Console, add_host, own_address
 
 # --- internal endpoints --------------------------------------------------------------------------
 
@@ -109,13 +103,13 @@ def _heaviest_requests(stack: Stack) -> list[tuple[str, bytes, dict[str, str], i
     json_type = {"Content-Type": "application/json"}
     return [
         ("/api/chat", _padded({"message": "x" * 20_000, "municipality": "boden"}, 256 * 1024),
-         {**json_type, "X-Forwarded-For": _address()}, 200),
+         {**json_type, "X-Forwarded-For": own_address()}, 200),
         ("/webhook", _padded(action_call, 2 * 1024 * 1024), {**json_type, "X-Internal-Token": internal}, 200),
         ("/telegram/boden/webhook", _padded(update, 256 * 1024),
          {**json_type, "X-Telegram-Bot-Api-Secret-Token": TELEGRAM["boden"]["secret"]}, 200),
         ("/whatsapp/webhook", whatsapp, {**json_type, "X-Hub-Signature-256": signature}, 200),
         ("/console/login", f"email=nobody%40boden.example&password={'p' * 500}".encode(),
-         {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": _address()}, 303),
+         {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": own_address()}, 303),
     ]
 
 
@@ -124,7 +118,7 @@ def test_while_the_heaviest_requests_are_still_arriving_another_person_gets_an_a
     with _slow_request(stack, *heavy[0][:3]) as a, _slow_request(stack, *heavy[1][:3]) as b, \
             _slow_request(stack, *heavy[2][:3]) as c, _slow_request(stack, *heavy[3][:3]) as d, \
             _slow_request(stack, *heavy[4][:3]) as e:
-        person = Chat(stack.app_url, "boden", "sv", address=_address())
+        person = Chat(stack.app_url, "boden", "sv", address=own_address())
         answer = person.send("Hur ställer jag mig i bostadskö?")
         assert answer and answer[-1]["text"]
         slow = [a, b, c, d, e]
@@ -134,7 +128,7 @@ def test_while_the_heaviest_requests_are_still_arriving_another_person_gets_an_a
 
 def test_a_body_that_never_finishes_is_cut_off_and_holds_nothing_up(stack: Stack) -> None:
     with _slow_request(stack, "/api/chat", b'{"message": "hej"}', {"Content-Type": "application/json"}) as request:
-        assert Chat(stack.app_url, "boden", "sv", address=_address()).send("Hej!")
+        assert Chat(stack.app_url, "boden", "sv", address=own_address()).send("Hej!")
         first_line = request.sock.makefile("rb").readline().decode()  # the app gives up on it (read timeout)
     assert first_line.split()[1] == "408"
 
@@ -149,10 +143,10 @@ def test_heavy_work_in_flight_does_not_keep_a_chat_from_its_answer(stack: Stack)
 
     work = [threading.Thread(target=send, args=heavy[1][:3])]
     work += [threading.Thread(target=send, args=(heavy[4][0], heavy[4][1], {**heavy[4][2], "X-Forwarded-For":
-                                                                           _address()})) for _ in range(6)]
+                                                                           own_address()})) for _ in range(6)]
     for thread in work:
         thread.start()
-    answer = Chat(stack.app_url, "lulea", "en", address=_address()).send("How does the housing queue work?")
+    answer = Chat(stack.app_url, "lulea", "en", address=own_address()).send("How does the housing queue work?")
     for thread in work:
         thread.join()
     assert answer and answer[-1]["text"]
@@ -162,7 +156,7 @@ def test_heavy_work_in_flight_does_not_keep_a_chat_from_its_answer(stack: Stack)
 # --- rate limits ----------------------------------------------------------------------------------
 
 def test_one_address_over_its_limit_gets_429_in_its_language_and_another_is_not_slowed(stack: Stack) -> None:
-    flood = _address()
+    flood = own_address()
     statuses: list[int] = []
 
     def flood_it() -> None:
@@ -173,7 +167,7 @@ def test_one_address_over_its_limit_gets_429_in_its_language_and_another_is_not_
 
     flooding = threading.Thread(target=flood_it)
     flooding.start()
-    other = Chat(stack.app_url, "boden", "de", address=_address())
+    other = Chat(stack.app_url, "boden", "de", address=own_address())
     answers = [other.send(question) for question in ("Wie finde ich eine Wohnung?", "Und eine Vorschule?")]
     flooding.join()
     assert all(answer and answer[-1]["text"] for answer in answers)
@@ -186,7 +180,7 @@ def test_one_address_over_its_limit_gets_429_in_its_language_and_another_is_not_
 
 def test_a_web_message_over_the_address_limit_is_handed_back_to_be_sent_again(stack: Stack) -> None:
     sio = socketio.SimpleClient()
-    sio.connect(stack.app_url, transports=["websocket"], headers={"X-Forwarded-For": _address()})
+    sio.connect(stack.app_url, transports=["websocket"], headers={"X-Forwarded-For": own_address()})
     sio.emit("session_request", {"session_id": None})
     token = sio.receive(timeout=30)[1]
     for number in range(120):  # empty messages: answered without Rasa
@@ -209,7 +203,7 @@ def test_a_web_message_over_the_address_limit_is_handed_back_to_be_sent_again(st
 
 
 def test_a_conversation_over_its_limit_is_told_to_wait_and_its_messages_are_kept(stack: Stack) -> None:
-    person = Chat(stack.app_url, "boden", "sv", address=_address())
+    person = Chat(stack.app_url, "boden", "sv", address=own_address())
     replies = [person.post("") for _ in range(22)]
     assert [r.status_code for r in replies] == [200] * 20 + [429, 429]
     assert replies[20].json()["messages"][0]["text"].startswith(catalog_text("sv", "utter_rate_limited", count=60)[:40])
@@ -221,7 +215,7 @@ def test_a_conversation_over_its_limit_is_told_to_wait_and_its_messages_are_kept
 
 
 def test_one_conversation_cannot_keep_asking_for_hosts(stack: Stack) -> None:
-    person = Chat(stack.app_url, "jokkmokk", "en", address=_address())
+    person = Chat(stack.app_url, "jokkmokk", "en", address=own_address())
     offers = []
     for _ in range(4):
         offers.append(person.send("I want to talk to a person")[-1])
@@ -233,11 +227,11 @@ def test_one_conversation_cannot_keep_asking_for_hosts(stack: Stack) -> None:
 # --- conversation identity ----------------------------------------------------------------------
 
 def test_a_second_client_can_neither_read_nor_write_nor_delete_someone_elses_conversation(stack: Stack) -> None:
-    owner = Chat(stack.app_url, "boden", "sv", address=_address())
+    owner = Chat(stack.app_url, "boden", "sv", address=own_address())
     owner.send("Mitt personnummer är 811228-9874, hur får jag bostad?")
     key = owner.token.split(".")[0]
     for forged in (key, f"{key}.{'A' * 32}", owner.conversation_id, owner.token + "x", owner.token[:-1] + "A"):
-        headers = {"Authorization": f"Bearer {forged}", "X-Forwarded-For": _address()}
+        headers = {"Authorization": f"Bearer {forged}", "X-Forwarded-For": own_address()}
         read = httpx.get(f"{stack.app_url}/api/chat/messages", headers=headers, timeout=30)
         write = httpx.post(f"{stack.app_url}/api/chat", json={"message": "/delete_confirm"}, headers=headers,
                            timeout=30)
@@ -251,7 +245,7 @@ def test_a_second_client_can_neither_read_nor_write_nor_delete_someone_elses_con
 def test_a_web_client_cannot_attach_to_another_web_conversation(stack: Stack) -> None:
     def client() -> socketio.SimpleClient:
         sio = socketio.SimpleClient()
-        sio.connect(stack.app_url, transports=["websocket"], headers={"X-Forwarded-For": _address()})
+        sio.connect(stack.app_url, transports=["websocket"], headers={"X-Forwarded-For": own_address()})
         return sio
 
     owner = client()
@@ -298,9 +292,9 @@ def test_a_logout_closes_the_hosts_open_console_socket(stack: Stack) -> None:
 def test_behind_a_tls_proxy_the_session_cookie_is_secure_and_hsts_is_sent(stack: Stack, hosts) -> None:
     email = hosts["boden"].email
     over_tls = httpx.post(f"{stack.app_url}/console/login", data={"email": email, "password": PASSWORD}, timeout=30,
-                          headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": _address()})
+                          headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": own_address()})
     plain = httpx.post(f"{stack.app_url}/console/login", data={"email": email, "password": PASSWORD}, timeout=30,
-                       headers={"X-Forwarded-For": _address()})
+                       headers={"X-Forwarded-For": own_address()})
     assert "secure" in over_tls.headers["set-cookie"].lower()
     assert over_tls.headers["strict-transport-security"].startswith("max-age=")
     assert "secure" not in plain.headers["set-cookie"].lower()
@@ -308,7 +302,7 @@ def test_behind_a_tls_proxy_the_session_cookie_is_secure_and_hsts_is_sent(stack:
 
 
 def test_history_search_never_matches_masked_data_and_later_messages_stay_private(stack: Stack, hosts) -> None:
-    person = Chat(stack.app_url, "boden", "sv", address=_address())
+    person = Chat(stack.app_url, "boden", "sv", address=own_address())
     person.send("Jag vill prata med en människa")
     person.send("/handoff_chat")
     person.send("Mitt uppehållstillstånd har avslagits")

@@ -206,13 +206,8 @@ class Booking:
             email = find_email(said)
             if email is None:
                 return [_message(lang, "meeting_invalid_email", stop)]
-            if await self.meetings.upcoming(email=email, municipality=held.municipality, since=self.clock()):
-                # One upcoming meeting per address and municipality, whichever conversation booked it: a
-                # new chat (another device, another channel) must not hoard a second of the hosts' few
-                # times. The person moves or cancels theirs through the invitation's link; the reply
-                # does not say when, since whoever typed the address may not be its owner.
-                await self.meetings.cancel(held.id, "person", self.clock())
-                return [_message(lang, "meeting_email_booked_already", municipality=held.municipality)]
+            if taken := await self._address_taken(held, email):
+                return taken
             step = Step.TOPIC if host.meeting_link else Step.PHONE
             await self.meetings.change(held.id, email=email, step=step)
             return [_message(lang, f"meeting_ask_{step}", stop, host=host.first_name)]
@@ -222,6 +217,8 @@ class Booking:
                 return [_message(lang, "meeting_invalid_phone", stop)]
             await self.meetings.change(held.id, phone=phone, step=Step.TOPIC)
             return [_message(lang, "meeting_ask_topic", stop)]
+        if held.email and (taken := await self._address_taken(held, held.email)):  # two chats at once
+            return taken
         # What they want to talk about, kept like a handoff's need: identifiers masked but their own contact.
         topic = await off_loop(mask, said[:1000], labels(STORAGE_LANGUAGE), (held.email or "", held.phone or ""))
         await self.meetings.change(held.id, topic=topic)
@@ -229,6 +226,16 @@ class Booking:
         booked = await self.meetings.book(held.id, token_hash(token), self.clock())
         self._mail(Kind.BOOKED, booked, host, token)
         return [confirmation(booked, host, "meeting_booked", self.mailer is not None)]
+
+    async def _address_taken(self, held: Meeting, email: str) -> list[BotMessage] | None:
+        """One upcoming meeting per address and municipality, whichever conversation booked it: a new
+        chat (another device, another channel) must not hoard a second of the hosts' few times. The
+        held time is let go; the reply points to the invitation's link and does not say when, since
+        whoever typed the address may not be its owner."""
+        if not await self.meetings.upcoming(email=email, municipality=held.municipality, since=self.clock()):
+            return None
+        await self.meetings.cancel(held.id, "person", self.clock())
+        return [_message(held.language, "meeting_email_booked_already", municipality=held.municipality)]
 
     async def _moved(self, meeting: Meeting, host: Host) -> list[BotMessage]:
         token = secrets.token_urlsafe(24)  # a new link; the old e-mail's link stops working

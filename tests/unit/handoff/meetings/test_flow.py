@@ -309,3 +309,22 @@ def test_a_second_chat_cannot_book_another_meeting_for_an_address_that_has_one(
     assert refused.meta.response == "meeting_email_booked_already"
     assert refused.text == text("pl", "meeting_email_booked_already") and "13:00" not in refused.text
     assert after == offered, "the time the second chat picked is offered again"
+
+
+def test_two_chats_giving_the_same_address_at_once_book_one_meeting(database_url: str,
+                                                                    mailbox: tuple[Mailbox, int]) -> None:
+    """Both passed the address question before either had booked: the second to finish is refused."""
+    async def body(booking: Booking, host: Host, store: Store) -> tuple[BotMessage, BotMessage, int]:
+        first, second = await _conversation(store), await _conversation(store)
+        for conversation_id, choice in ((first, 0), (second, 1)):
+            offer = (await _say(booking, conversation_id, START))[0]
+            await _say(booking, conversation_id, offer.buttons[choice].payload)
+            await _say(booking, conversation_id, "jan.kowalski@example.com")
+        booked = (await _say(booking, first, "Praca"))[0]
+        refused = (await _say(booking, second, "Mieszkanie"))[0]
+        return booked, refused, len(await booking.meetings.upcoming(email="JAN.KOWALSKI@example.com",
+                                                                    since=MONDAY))
+
+    booked, refused, meetings = _run(database_url, mailbox, body)
+    assert (booked.meta.response, refused.meta.response) == ("meeting_booked", "meeting_email_booked_already")
+    assert meetings == 1

@@ -37,7 +37,7 @@ from console.pages import (
 from console.profile import build_profile_router
 from console.suggestions import suggestions
 from editing.drafts import Drafts
-from handoff.desk import Desk, DeskError, NotDelivered
+from handoff.desk import REFUSALS, Desk, DeskError, NotDelivered
 from handoff.events import Events
 from handoff.hosts import HostStore
 from handoff.meetings.flow import Booking
@@ -67,8 +67,12 @@ class ConsoleServices:
     booking: Booking
 
 
-def _refuse(error: DeskError) -> HTTPException:
-    return HTTPException(status_code=502 if isinstance(error, NotDelivered) else 409, detail=str(error))
+def _refused(error: DeskError, request: Request, handoff_id: int) -> Response:
+    """A browser goes back to the conversation, which says why in the host's language; a script gets
+    the status and the English reason as JSON."""
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(f"/console/handoffs/{handoff_id}?refused={error.key}", status_code=303)
+    return JSONResponse({"detail": str(error)}, status_code=502 if isinstance(error, NotDelivered) else 409)
 
 
 def mount(app: FastAPI, services: ConsoleServices) -> None:
@@ -167,7 +171,8 @@ def build_router(services: ConsoleServices) -> APIRouter:
                                        refresh=refresh_in(offers, desk.clock()))
 
     @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
-    async def conversation(handoff_id: int, request: Request, session: HostSession) -> HTMLResponse:
+    async def conversation(handoff_id: int, request: Request, session: HostSession,
+                           refused: str = Query("", max_length=40)) -> HTMLResponse:
         handoff = await visible(session, handoff_id)
         transcript = await shown_transcript(handoff)
         language = host_language(request)
@@ -177,7 +182,8 @@ def build_router(services: ConsoleServices) -> APIRouter:
             window_closed=not reach.can_send_text, template_available=reach.template is not None,
             place=municipalities.load_all()[handoff.municipality], canned=host_texts(language).get("canned", []),
             minutes=minutes_since, masked=masker(language, handoff),
-            suggestions=await suggestions(handoff, transcript, language), shown=lambda raw: button_label(raw, language))
+            suggestions=await suggestions(handoff, transcript, language), shown=lambda raw: button_label(raw, language),
+            refused=refused if refused in REFUSALS else None)
 
     @router.get("/handoffs/{handoff_id}/messages")
     async def messages(*, handoff_id: int, request: Request, after: int = Query(0, ge=0),
@@ -195,7 +201,7 @@ def build_router(services: ConsoleServices) -> APIRouter:
         try:
             handoff = await desk.claim(await visible(session, handoff_id), session.host)
         except DeskError as error:
-            raise _refuse(error) from None
+            return _refused(error, request, handoff_id)
         return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
 
     @router.get("/history", response_class=HTMLResponse)
@@ -226,7 +232,7 @@ def build_router(services: ConsoleServices) -> APIRouter:
         try:
             delivered = await desk.write(handoff, session.host, text)
         except DeskError as error:
-            raise _refuse(error) from None
+            return _refused(error, request, handoff_id)
         if request.headers.get("accept", "").startswith("application/json"):
             return JSONResponse({"delivered": delivered})
         return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
@@ -239,7 +245,7 @@ def build_router(services: ConsoleServices) -> APIRouter:
         try:
             await desk.send_template(handoff, session.host)
         except DeskError as error:
-            raise _refuse(error) from None
+            return _refused(error, request, handoff_id)
         return RedirectResponse(f"/console/handoffs/{handoff.id}", status_code=303)
 
     @router.post("/handoffs/{handoff_id}/handback")
@@ -249,7 +255,7 @@ def build_router(services: ConsoleServices) -> APIRouter:
         try:
             await desk.hand_back(await visible(session, handoff_id), session.host)
         except DeskError as error:
-            raise _refuse(error) from None
+            return _refused(error, request, handoff_id)
         return RedirectResponse("/console", status_code=303)
 
     @router.post("/handoffs/{handoff_id}/resolve")
@@ -259,7 +265,7 @@ def build_router(services: ConsoleServices) -> APIRouter:
         try:
             await desk.resolve(await visible(session, handoff_id), session.host, note)
         except DeskError as error:
-            raise _refuse(error) from None
+            return _refused(error, request, handoff_id)
         return RedirectResponse("/console", status_code=303)
 
     router.add_api_websocket_route("/ws", live_updates(services.sessions, services.events))

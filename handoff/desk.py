@@ -57,9 +57,11 @@ class Outbox(Protocol):
 
 
 class DeskError(Exception):
-    """A verb that does not fit the handoff's state; ``reason`` says why, for the host."""
+    """A verb that does not fit the handoff's state. ``reason`` says why in English (the JSON answer
+    to a script); ``key`` names the hosts' catalog text the console shows in the host's language."""
 
     reason = "this cannot be done now"
+    key = "refused_default"
 
     def __init__(self) -> None:
         super().__init__(self.reason)
@@ -67,32 +69,44 @@ class DeskError(Exception):
 
 class NotWaiting(DeskError):
     reason = "this conversation is not waiting"
+    key = "refused_not_waiting"
 
 
 class NotHeld(DeskError):
     reason = "claim the conversation first"
+    key = "refused_not_held"
 
 
 class WindowClosed(DeskError):
     reason = "WhatsApp's 24-hour window has closed: send the template"
+    key = "refused_window_closed"
 
 
 class NoTemplate(DeskError):
     reason = "templates exist only on WhatsApp"
+    key = "refused_no_template"
 
 
 class NotDelivered(DeskError):
     reason = "the template could not be sent"
+    key = "refused_not_delivered"
 
 
 class OfferedFirst(DeskError):
     """Another host's claim inside the offer-first window, while a host who speaks the language is online."""
 
+    key = "refused_offered_first"
+
     def __init__(self, language: str) -> None:
         self.language = language
-        name = host_texts("en").get(f"language_{language}", language)  # reasons are English, as the others
+        name = host_texts("en").get(f"language_{language}", language)
         self.reason = f"this conversation is offered first to hosts who speak {name}"
         super().__init__()
+
+
+#: Every refusal's catalog key: the console shows one only if it is among these.
+REFUSALS = frozenset(error.key for error in (DeskError, NotWaiting, NotHeld, WindowClosed, NoTemplate, NotDelivered,
+                                             OfferedFirst))
 
 
 @dataclass(frozen=True)

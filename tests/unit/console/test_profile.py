@@ -169,6 +169,13 @@ def test_the_queue_names_the_language_and_its_speakers_and_offers_it_first_to_th
         bert_csrf = await console.log_in(bert)
         berts = (await console.client.get("/console")).text
         refused = await console.client.post(f"/console/handoffs/{ukrainian.id}/claim", data={"csrf": bert_csrf})
+        in_browser = await console.client.post(f"/console/handoffs/{ukrainian.id}/claim", data={"csrf": bert_csrf},
+                                               headers={"Accept": "text/html,application/xhtml+xml"})
+        assert in_browser.status_code == 303
+        told = (await console.client.get(in_browser.headers["location"])).text
+        assert SV["refused_offered_first"].format(language=SV["language_uk"]) in html.unescape(told)
+        forged = (await console.client.get(f"/console/handoffs/{ukrainian.id}?refused=__class__")).text
+        assert 'id="refused"' not in forged  # only the refusals' own keys are shown
         german_first = berts.index(f"/console/handoffs/{german.id}") < berts.index(f"/console/handoffs/{ukrainian.id}")
         assert german_first  # for Bert the queue keeps its order
         return olenas, berts, refused, ukrainian.id

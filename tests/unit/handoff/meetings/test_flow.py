@@ -92,6 +92,20 @@ async def _say(booking: Booking, conversation_id: str, said: str, language: str 
     return replies
 
 
+async def _pick(booking: Booking, conversation_id: str, choice: int = 0) -> BotMessage:
+    """Ask for a meeting and press the ``choice``-th free time; the offer that was shown."""
+    offer = (await _say(booking, conversation_id, START))[0]
+    await _say(booking, conversation_id, offer.buttons[choice].payload)
+    return offer
+
+
+async def _book(booking: Booking, conversation_id: str, address: str) -> tuple[BotMessage, BotMessage]:
+    """Book the first free time with this address; the offer that was shown and the confirmation."""
+    offer = await _pick(booking, conversation_id)
+    await _say(booking, conversation_id, address)
+    return offer, (await _say(booking, conversation_id, "Praca"))[0]
+
+
 def _mails_to(mailbox: Mailbox, address: str) -> list[email.message.EmailMessage]:
     return [m for m in mailbox.messages if m["To"] == address]
 
@@ -196,9 +210,7 @@ def test_rebooking_moves_the_meeting_and_a_host_cancellation_reaches_the_person(
 
     async def body(booking: Booking, host: Host, store: Store) -> None:
         conversation_id = await _conversation(store)
-        await _say(booking, conversation_id, (await _say(booking, conversation_id, START))[0].buttons[0].payload)
-        await _say(booking, conversation_id, person)
-        confirmed = (await _say(booking, conversation_id, "Praca"))[0]
+        _, confirmed = await _book(booking, conversation_id, person)
         choices = (await _say(booking, conversation_id, confirmed.buttons[0].payload))[0]
         assert choices.buttons[0].title == "wt., 8 gru 13:00"  # its own time is not offered back
         moved = (await _say(booking, conversation_id, choices.buttons[0].payload))[0]
@@ -257,10 +269,7 @@ def test_a_conversation_holds_one_upcoming_meeting_and_asking_again_shows_it(dat
                                                                             mailbox: tuple[Mailbox, int]) -> None:
     async def body(booking: Booking, host: Host, store: Store) -> tuple[BotMessage, BotMessage, int]:
         conversation_id = await _conversation(store)
-        offer = (await _say(booking, conversation_id, START))[0]
-        await _say(booking, conversation_id, offer.buttons[0].payload)
-        await _say(booking, conversation_id, "ewa@example.com")
-        await _say(booking, conversation_id, "Praca")
+        offer, _ = await _book(booking, conversation_id, "ewa@example.com")
         again = (await _say(booking, conversation_id, START))[0]
         second_pick = (await _say(booking, conversation_id, offer.buttons[1].payload))[0]
         return again, second_pick, len(await booking.meetings.upcoming(conversation_id=conversation_id,
@@ -275,10 +284,7 @@ def test_a_deleted_conversation_cancels_its_meeting_and_the_host_gets_the_cancel
         database_url: str, mailbox: tuple[Mailbox, int]) -> None:
     async def body(booking: Booking, host: Host, store: Store) -> tuple[int, int, str]:
         conversation_id = await _conversation(store)
-        offer = (await _say(booking, conversation_id, START))[0]
-        await _say(booking, conversation_id, offer.buttons[0].payload)
-        await _say(booking, conversation_id, "kasia@example.com")
-        await _say(booking, conversation_id, "Praca")
+        await _book(booking, conversation_id, "kasia@example.com")
         cancelled = await booking.cancel_all(conversation_id)
         await booking.drain()
         return cancelled, await booking.cancel_all(conversation_id), host.email
@@ -295,12 +301,8 @@ def test_a_second_chat_cannot_book_another_meeting_for_an_address_that_has_one(
     (without the time, which whoever typed the address should not learn) and its picked time is free again."""
     async def body(booking: Booking, host: Host, store: Store) -> tuple[BotMessage, list[str], list[str]]:
         first, second = await _conversation(store), await _conversation(store)
-        offer = (await _say(booking, first, START))[0]
-        await _say(booking, first, offer.buttons[0].payload)
-        await _say(booking, first, "Ola.Nowak@Example.com")
-        await _say(booking, first, "Praca")
-        offer = (await _say(booking, second, START))[0]
-        await _say(booking, second, offer.buttons[0].payload)
+        await _book(booking, first, "Ola.Nowak@Example.com")
+        offer = await _pick(booking, second)
         refused = (await _say(booking, second, "ola.nowak@example.com"))[0]
         after = (await _say(booking, second, START))[0]
         return refused, [b.title for b in offer.buttons], [b.title for b in after.buttons]
@@ -317,8 +319,7 @@ def test_two_chats_giving_the_same_address_at_once_book_one_meeting(database_url
     async def body(booking: Booking, host: Host, store: Store) -> tuple[BotMessage, BotMessage, int]:
         first, second = await _conversation(store), await _conversation(store)
         for conversation_id, choice in ((first, 0), (second, 1)):
-            offer = (await _say(booking, conversation_id, START))[0]
-            await _say(booking, conversation_id, offer.buttons[choice].payload)
+            await _pick(booking, conversation_id, choice)
             await _say(booking, conversation_id, "jan.kowalski@example.com")
         booked = (await _say(booking, first, "Praca"))[0]
         refused = (await _say(booking, second, "Mieszkanie"))[0]

@@ -104,9 +104,9 @@ class OfferedFirst(DeskError):
         super().__init__()
 
 
-#: Every refusal's catalog key: the console shows one only if it is among these.
-REFUSALS = frozenset(error.key for error in (DeskError, NotWaiting, NotHeld, WindowClosed, NoTemplate, NotDelivered,
-                                             OfferedFirst))
+#: Every refusal's catalog key, read from the classes so a new one is included: the console shows
+#: a ``?refused=`` key only if it is among these.
+REFUSALS = frozenset(error.key for error in (DeskError, *DeskError.__subclasses__()))
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,13 @@ class Offer:
 
     #: The municipality's online hosts who speak the person's language.
     speakers: tuple[Host, ...]
-    #: True while only those hosts may claim it (inside ``OFFER_FIRST``, and someone speaks it).
-    first: bool
     #: When the offer-first window closes and anyone may claim it; None when it is not (or no longer) open.
     until: dt.datetime | None = None
+
+    @property
+    def first(self) -> bool:
+        """True while only those hosts may claim it (inside ``OFFER_FIRST``, and someone speaks it)."""
+        return self.until is not None
 
     def for_host(self, host: Host, language: str) -> bool:
         """Offered to this host first: marked as theirs in the queue, and shown before the rest."""
@@ -137,7 +140,7 @@ def offer(handoff: Handoff, online: Sequence[Host], moment: dt.datetime) -> Offe
     speakers = tuple(h for h in online if h.municipality == handoff.municipality and h.speaks(handoff.language))
     waited = moment - aware(handoff.queued_at) if handoff.queued_at is not None else OFFER_FIRST
     first = handoff.status == Status.WAITING and bool(speakers) and waited < OFFER_FIRST
-    return Offer(speakers, first=first, until=moment - waited + OFFER_FIRST if first else None)
+    return Offer(speakers, until=moment - waited + OFFER_FIRST if first else None)
 
 
 class Desk:

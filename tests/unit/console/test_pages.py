@@ -25,10 +25,16 @@ def test_a_queue_page_redraws_itself_when_an_offer_first_window_closes_or_a_minu
     from handoff.desk import Offer
 
     moment = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
-    closing = Offer((), first=True, until=moment + dt.timedelta(seconds=19.2))
-    anyones = Offer((), first=False)
+    closing = Offer((), until=moment + dt.timedelta(seconds=19.2))
+    anyones = Offer(())
     assert refresh_in({1: closing, 2: anyones}, moment) == 20
     assert refresh_in({2: anyones}, moment) == QUEUE_REFRESH  # the minutes waiting move on
-    late = Offer((), first=True, until=moment - dt.timedelta(seconds=1))
+    late = Offer((), until=moment - dt.timedelta(seconds=1))
     assert refresh_in({1: late}, moment) == 1  # never a reload loop at zero
     assert refresh_in({}, moment) is None  # nothing waiting, nothing to redraw
+
+
+def test_every_refusal_the_desk_can_give_has_its_text_in_both_console_languages() -> None:
+    from handoff.desk import REFUSALS
+
+    assert not REFUSALS - set(host_texts("sv")) and not REFUSALS - set(host_texts("en"))
